@@ -1,0 +1,88 @@
+"""analyze(text) -> Analysis: parse, choose the dialect, bind to the schema, run the rules.
+
+The one entry point the CLI, the language server and the Python API share. Pure: no I/O, never
+raises on user input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from .diagnostics import Diagnostic
+from .document import BoundMessage, bind, to_message
+from .schema import Schema, load
+from .schema.detect import DialectChoice, choose_dialect
+from .syntax import SyntaxTree, parse
+
+_SUPPRESS = re.compile(r"#\s*amct-lint:\s*(disable|disable-file)\s*=\s*([A-Za-z0-9_, ]+)")
+
+
+@dataclass
+class Analysis:
+    text: str
+    tree: SyntaxTree
+    dialect: DialectChoice
+    root: BoundMessage
+    schema: Schema
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+    @property
+    def syntax_ok(self) -> bool:
+        return not any(d.code.startswith("SYN") for d in self.diagnostics)
+
+    def to_message(self) -> Any:
+        return to_message(self.root, self.schema)
+
+
+def analyze(text: str, dialect: str | None = None, *, model: Any = None, lint: bool = True,
+            select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Analysis:
+    """Check `text`. `dialect` overrides detection; `model` (a ModelIndex) enables model rules."""
+    schema = load()
+    tree, diagnostics = parse(text)
+    choice = choose_dialect(tree, schema, dialect)
+    root, bind_diags = bind(tree, schema, choice.name)
+    diagnostics = diagnostics + choice.diagnostics + bind_diags
+    if lint:
+        from .rules.runner import run_rules
+
+        diagnostics += run_rules(tree, root, choice.name, schema, model)
+    diagnostics = _filter(tree, diagnostics, select, ignore)
+    diagnostics.sort(key=lambda d: (d.start, d.end, d.code))
+    return Analysis(text, tree, choice, root, schema, diagnostics)
+
+
+def _matches(code: str, patterns: set[str]) -> bool:
+    return any(code.startswith(p) for p in patterns)
+
+
+def _filter(tree: SyntaxTree, diagnostics: list[Diagnostic], select: Iterable[str],
+            ignore: Iterable[str]) -> list[Diagnostic]:
+    selected = {s.strip().upper() for s in select if s.strip()}
+    ignored = {s.strip().upper() for s in ignore if s.strip()}
+    file_off: set[str] = set()
+    line_off: dict[int, set[str]] = {}
+    for comment in tree.comments:
+        m = _SUPPRESS.search(comment.text)
+        if not m:
+            continue
+        codes = {c.strip().upper() for c in m.group(2).split(",") if c.strip()}
+        if m.group(1) == "disable-file":
+            file_off |= codes
+        else:
+            line_off.setdefault(tree.lines.line_col(comment.start)[0], set()).update(codes)
+    out = []
+    for d in diagnostics:
+        if selected and not _matches(d.code, selected):
+            continue
+        if _matches(d.code, ignored) or _matches(d.code, file_off):
+            continue
+        if line_off and _matches(d.code, line_off.get(tree.lines.line_col(d.start)[0], set())):
+            continue
+        out.append(d)
+    return out

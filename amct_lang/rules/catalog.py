@@ -1,0 +1,105 @@
+"""The rule catalog: every diagnostic code, its default severity and its documentation.
+
+A rule is declared once, with `@rule(...)` on the function that checks it (or `declare(...)` for
+checks the parser and binder make). Its docstring has a fixed shape, which `amct-lang explain`,
+hover and docs/rules.md all show:
+
+    One-line summary.
+
+    ## What it does
+    ## Why is this bad?
+    ## Example
+    ## Use instead
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+from ..diagnostics import Diagnostic, Fix, Related, Severity
+
+if TYPE_CHECKING:
+    from .context import RuleContext
+
+Check = Callable[["RuleContext"], Iterable[Diagnostic]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    doc: str
+    dialects: tuple[str, ...] | None = None  # None: every dialect
+    needs_model: bool = False
+    check: Check | None = field(default=None, compare=False)
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0] if self.doc.strip() else self.name
+
+    def diagnostic(self, message: str, start: int, end: int, *, severity: Severity | None = None,
+                   related: tuple[Related, ...] = (), fixes: tuple[Fix, ...] = ()) -> Diagnostic:
+        return Diagnostic(self.code, message, start, end, severity or self.severity, related, fixes)
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def _add(rule: Rule) -> Rule:
+    if rule.code in REGISTRY:
+        raise ValueError(f"rule code {rule.code} declared twice")
+    REGISTRY[rule.code] = rule
+    return rule
+
+
+def declare(code: str, name: str, severity: Severity, doc: str,
+            dialects: tuple[str, ...] | None = None) -> Rule:
+    """A rule checked by the parser or binder: only its documentation lives here."""
+    return _add(Rule(code, name, severity, inspect.cleandoc(doc), dialects))
+
+
+def rule(code: str, name: str, severity: Severity, *, dialects: tuple[str, ...] | None = None,
+         needs_model: bool = False) -> Callable[[Check], Check]:
+    """Register the decorated function as the check of rule `code`; its docstring is the doc."""
+
+    def register(fn: Check) -> Check:
+        _add(Rule(code, name, severity, inspect.cleandoc(fn.__doc__ or ""), dialects, needs_model, fn))
+        return fn
+
+    return register
+
+
+def all_rules() -> Iterator[Rule]:
+    _load_all()
+    return iter(sorted(REGISTRY.values(), key=lambda r: (_family_order(r.code), r.code)))
+
+
+def get(code: str) -> Rule | None:
+    _load_all()
+    return REGISTRY.get(code.upper())
+
+
+def _family_order(code: str) -> int:
+    return ["SYN", "SCH", "CAL", "DST", "MOD"].index(code[:3]) if code[:3] in ("SYN", "SCH", "CAL", "DST", "MOD") else 9
+
+
+_loaded = False
+
+
+def _load_all() -> None:
+    """Import every rule module once, so each registers its rules."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    import importlib
+    import pkgutil
+
+    from .. import rules as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name not in ("catalog", "context", "runner"):
+            importlib.import_module(f"{package.__name__}.{info.name}")

@@ -1,0 +1,116 @@
+"""Load grammar/textproto.lark once and turn Lark's LALR tables into compact lookup tables.
+
+Lark builds the automaton (and proves it conflict-free); the driver in parser.py runs it over
+tokens from one combined regex. This keeps the grammar file the single source of the syntax while
+avoiding per-token object overhead in the hot loop.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+GRAMMAR_NAME = "textproto.lark"
+
+
+def grammar_path() -> Path:
+    """The grammar: inside the installed package, or at the top of a source checkout."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "grammar" / GRAMMAR_NAME, here.parent / "grammar" / GRAMMAR_NAME):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"{GRAMMAR_NAME} not found next to {here}")
+
+
+def grammar_text() -> str:
+    return grammar_path().read_text(encoding="utf-8")
+
+
+def build_lark(strict: bool = False):  # type: ignore[no-untyped-def]
+    from lark import Lark
+
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        strict=strict,
+        cache=not strict,
+        keep_all_tokens=True,
+    )
+
+
+@dataclass(frozen=True)
+class Tables:
+    # states[s][symbol] -> shift/goto target (>= 0) or ~rule_index (< 0) for a reduction
+    states: tuple[dict[str, int], ...]
+    # rules[i] = (lhs, number of symbols, handler name)
+    rules: tuple[tuple[str, int, str], ...]
+    start_state: int
+    end_state: int
+    terminals: frozenset[str]
+    token_regex: re.Pattern[str]
+    # token_regex group number -> token kind
+    group_kinds: tuple[str, ...]
+
+
+# Order matters where shapes overlap: '.5' is a NUMBER, '.' alone a DOT. Whitespace (WS) is
+# consumed as a prefix of every match rather than matched on its own: half the matches.
+_TOKEN_ORDER = ("COMMENT", "STRING", "NUMBER", "IDENT")
+# Lexical fallbacks that are not in the grammar: they produce diagnostics.
+_FALLBACKS = (
+    ("BADSTRING", r"""["'][^\n]*"""),
+    ("BAD", r"."),
+)
+
+
+@lru_cache(maxsize=1)
+def tables() -> Tables:
+    from lark.lexer import PatternStr
+    from lark.parsers.lalr_analysis import Shift
+
+    lark = build_lark()
+    parse_table = lark.parser.parser.parser.parse_table  # the LALR automaton
+    rule_index: dict[object, int] = {}
+    rules: list[tuple[str, int, str]] = []
+    states: list[dict[str, int]] = [dict() for _ in range(len(parse_table.states))]
+    for state, actions in parse_table.states.items():
+        row = states[state]
+        for symbol, (action, arg) in actions.items():
+            if action is Shift:
+                row[symbol] = arg
+            else:
+                index = rule_index.get(arg)
+                if index is None:
+                    index = rule_index[arg] = len(rules)
+                    lhs = str(arg.origin.name)
+                    handler = str(arg.alias) if arg.alias else lhs
+                    rules.append((lhs, len(arg.expansion), handler))
+                row[symbol] = ~index
+
+    terms = {t.name: t for t in lark.terminals}
+    kinds: list[str] = []
+    parts: list[str] = []
+    for name in _TOKEN_ORDER:
+        kinds.append(name)
+        parts.append(f"({terms[name].pattern.to_regexp()})")
+    for name, term in terms.items():
+        if name not in _TOKEN_ORDER and name != "WS":
+            pattern = term.pattern
+            regexp = re.escape(pattern.value) if isinstance(pattern, PatternStr) else pattern.to_regexp()
+            kinds.append(name)
+            parts.append(f"({regexp})")
+    for name, regexp in _FALLBACKS:
+        kinds.append(name)
+        parts.append(f"({regexp})")
+    ws = terms["WS"].pattern.to_regexp().replace("+", "*")
+    return Tables(
+        states=tuple(states),
+        rules=tuple(rules),
+        start_state=parse_table.start_states["start"],
+        end_state=parse_table.end_states["start"],
+        terminals=frozenset(terms) | {"$END"},
+        token_regex=re.compile(f"{ws}(?:{'|'.join(parts)})"),
+        group_kinds=("",) + tuple(kinds),
+    )
