@@ -47,6 +47,16 @@ def analyze(text: str, dialect: str | None = None, *, model: Any = None, lint: b
     tree, diagnostics = parse(text)
     choice = choose_dialect(tree, schema, dialect)
     root, bind_diags = bind(tree, schema, choice.name)
+    if choice.alternatives and _schema_errors(bind_diags):
+        # Several dialects fit the top-level fields: take the one that knows most of the file.
+        best = (_schema_errors(bind_diags), root, bind_diags, choice.name)
+        for name in choice.alternatives:
+            alt_root, alt_diags = bind(tree, schema, name)
+            if _schema_errors(alt_diags) < best[0]:
+                best = (_schema_errors(alt_diags), alt_root, alt_diags, name)
+        if best[3] != choice.name:
+            _, root, bind_diags, name = best
+            choice = DialectChoice(name, f"its fields fit the {name} dialect best", choice.diagnostics)
     diagnostics = diagnostics + choice.diagnostics + bind_diags
     if lint:
         from .rules.runner import run_rules
@@ -55,6 +65,10 @@ def analyze(text: str, dialect: str | None = None, *, model: Any = None, lint: b
     diagnostics = _filter(tree, diagnostics, select, ignore)
     diagnostics.sort(key=lambda d: (d.start, d.end, d.code))
     return Analysis(text, tree, choice, root, schema, diagnostics)
+
+
+def _schema_errors(diagnostics: list[Diagnostic]) -> int:
+    return sum(1 for d in diagnostics if d.code in ("SCH001", "SCH002", "SCH004", "SCH005"))
 
 
 def _matches(code: str, patterns: set[str]) -> bool:

@@ -16,7 +16,7 @@ from google.protobuf import text_encoding, text_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from .diagnostics import Diagnostic, Related, Severity
-from .schema import DIALECTS, Schema
+from .schema import DIALECTS, Schema, is_repeated, is_required
 from .syntax.nodes import Field, ListValue, Message, Scalar, SyntaxTree
 
 FD = FieldDescriptor
@@ -165,7 +165,7 @@ class Binder:
             if fd is None:
                 self.unknown_field(descriptor, f, top)
                 continue
-            if not fd.label == FD.LABEL_REPEATED:
+            if not is_repeated(fd):
                 first = seen.get(fd.name)
                 if first is not None:
                     what = ("merged field by field into the first" if fd.type == FD.TYPE_MESSAGE
@@ -209,7 +209,7 @@ class Binder:
         present = {e.field.name for e in bound.entries}
         given = {f.name.text for f in fields}
         for fd in bound.descriptor.fields:
-            if fd.label == FD.LABEL_REQUIRED and fd.name not in present and fd.name not in given:
+            if is_required(fd) and fd.name not in present and fd.name not in given:
                 if node is None:
                     start = end = 0
                 else:
@@ -223,7 +223,7 @@ class Binder:
         value = f.value
         is_message = fd.type == FD.TYPE_MESSAGE
         if type(value) is ListValue:
-            if fd.label != FD.LABEL_REPEATED:
+            if not is_repeated(fd):
                 self.error("SCH002", f"'{fd.name}' is not repeated: give one value, not a list",
                            value.start, value.end)
                 return
@@ -443,13 +443,13 @@ def _fill(msg: Any, bound: BoundMessage) -> None:
         fd = entry.field
         value = entry.value
         if fd.type == FD.TYPE_MESSAGE:
-            if fd.label == FD.LABEL_REPEATED:
+            if is_repeated(fd):
                 _fill(getattr(msg, fd.name).add(), value)
             else:
                 sub = getattr(msg, fd.name)
                 sub.SetInParent()
                 _fill(sub, value)
-        elif fd.label == FD.LABEL_REPEATED:
+        elif is_repeated(fd):
             getattr(msg, fd.name).append(value)
         else:
             setattr(msg, fd.name, value)

@@ -41,9 +41,20 @@ class Schema:
         return message_factory.GetMessageClass(descriptor)  # type: ignore[no-any-return]
 
 
+def is_repeated(field: FieldDescriptor) -> bool:
+    # `label` is gone from newer protobuf releases; `is_repeated` is missing from older ones
+    flag = getattr(field, "is_repeated", None)
+    return bool(flag) if flag is not None else field.label == FieldDescriptor.LABEL_REPEATED
+
+
+def is_required(field: FieldDescriptor) -> bool:
+    flag = getattr(field, "is_required", None)
+    return bool(flag) if flag is not None else field.label == FieldDescriptor.LABEL_REQUIRED
+
+
 @lru_cache(maxsize=1)
 def load() -> Schema:
     return Schema()
 
 
-__all__ = ["DIALECTS", "PREFERENCE", "Dialect", "Doc", "Schema", "load"]
+__all__ = ["DIALECTS", "PREFERENCE", "Dialect", "Doc", "Schema", "is_repeated", "is_required", "load"]

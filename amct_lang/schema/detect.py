@@ -19,6 +19,8 @@ class DialectChoice:
     name: str
     reason: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # other dialects that fit the top-level fields just as well; binding decides among them
+    alternatives: tuple[str, ...] = ()
 
 
 def _by_message(schema: Schema, message: str) -> str | None:
@@ -60,7 +62,9 @@ def choose_dialect(tree: SyntaxTree, schema: Schema, requested: str | None = Non
     scores.sort()
     covered, _, best = scores[0]
     if -covered == len(names):
-        return DialectChoice(best, f"its top-level fields all belong to the {best} dialect", diagnostics)
+        others = tuple(d for c, _, d in scores[1:] if -c == len(names))
+        return DialectChoice(best, f"its top-level fields all belong to the {best} dialect", diagnostics,
+                             others)
     first = tree.fields[0]
     diagnostics.append(Diagnostic(
         "SCH009", f"no dialect has all of this file's top-level fields; checked as '{best}' "

@@ -162,8 +162,10 @@ class _Reader:
                 msg.oneof_decl.add().name = self._next()[1]
                 self.docs[f"{full}.{msg.oneof_decl[index].name}"] = doc
                 self._expect("{")
-                while self._peek() != "}":
+                while True:
                     member_doc = self._doc()
+                    if self._peek() == "}":
+                        break
                     self._field(msg, full, FDP.LABEL_OPTIONAL, member_doc, oneof=index)
                 self._expect("}")
             elif word in _LABELS:

@@ -171,6 +171,7 @@ class _Parser:
         self.comments: list[Comment] = []
         self.errors = 0
         self.quiet = 0
+        self.last_error = 0  # offset of the last reported parse error: one per line
         self.toks = self._lex()
 
     # -- lexing -------------------------------------------------------------------------------
@@ -300,8 +301,9 @@ class _Parser:
         return None
 
     def _report(self, stack: list[int], values: list[Any], kind: str, start: int, end: int) -> None:
-        if self.quiet:
+        if self.quiet or self.text.count("\n", self.last_error, start) == 0 and self.diagnostics:
             return
+        self.last_error = start
         expected = self._expected(stack)
         found = _describe(kind, self.text[start:end])
         prev = self._last_token(values)
@@ -339,11 +341,9 @@ class _Parser:
         self._report(stack, values, kind, start, end)
         self.quiet = _QUIET
         ahead = [k for k, _, _ in toks[i:i + _LOOKAHEAD]]
-        expected = sorted(self._expected(stack), key=_REPAIR_ORDER.get)
+        expected = sorted((k for k in self._expected(stack) if k in _REPAIR_ORDER), key=_REPAIR_ORDER.__getitem__)
         # 1. insert one expected token before this one
         for missing in expected:
-            if missing == "$END":
-                continue
             if self._simulate(stack, [missing] + ahead) == len(ahead) + 1:
                 return Token(missing, "", start, start, missing=True), i
         # 2. delete this token
@@ -352,35 +352,32 @@ class _Parser:
         # 3. replace it
         if kind != "$END":
             for missing in expected:
-                if missing != "$END" and self._simulate(stack, [missing] + ahead[1:]) == len(ahead):
+                if self._simulate(stack, [missing] + ahead[1:]) == len(ahead):
                     return Token(missing, "", start, start, missing=True), i + 1
-        # 4. panic: skip to a token some enclosing state accepts, dropping what cannot finish
+        # 4. panic: skip to a token some enclosing state accepts (with the token after it, so
+        #    a word inside a broken value is not taken for a field name), dropping what cannot
+        #    finish
         while True:
             kind = toks[i][0]
+            want = [k for k, _, _ in toks[i:i + 2]]
             depth = len(stack)
-            while depth > 1:
-                if self._simulate(stack[:depth], [kind]) == 1:
+            while depth >= 1:
+                if self._simulate(stack[:depth], want) == len(want):
                     del stack[depth:]
                     del values[depth - 1:]
                     return None, i
                 depth -= 1
-            if self._simulate(stack[:1], [kind]) == 1:
-                del stack[1:]
-                del values[:]
-                return None, i
             if kind == "$END":
-                # nothing fits even at the top: close every open bracket
+                # nothing fits even at the top: drop every open block
                 del stack[1:]
                 del values[:]
                 return None, i
             i += 1
 
 
-_REPAIR_ORDER = {
-    "COLON": 0, "RBRACE": 1, "MORETHAN": 2, "RSQB": 3, "SEMICOLON": 9, "COMMA": 4, "IDENT": 5,
-    "NUMBER": 6, "STRING": 7, "LBRACE": 8, "LESSTHAN": 10, "LSQB": 11, "DOT": 12, "SLASH": 13,
-    "$END": 99,
-}
+# Tokens a repair may invent, most plausible first. Openers, '.' and '/' are never invented:
+# they would lead the parse into a block or a name the user did not write.
+_REPAIR_ORDER = {"COLON": 0, "RBRACE": 1, "MORETHAN": 2, "RSQB": 3, "COMMA": 4, "IDENT": 5}
 
 
 def parse(text: str) -> tuple[SyntaxTree, list[Diagnostic]]:
