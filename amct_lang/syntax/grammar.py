@@ -7,12 +7,19 @@ avoiding per-token object overhead in the hot loop.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 GRAMMAR_NAME = "textproto.lark"
+# The tables Lark computes from the grammar, stored with the grammar's hash: start-up then needs
+# neither Lark nor the LALR construction. Stale tables (grammar edited) are rebuilt in memory;
+# `python -m amct_lang.syntax.grammar` rewrites the file and a test keeps it current.
+TABLES_PATH = Path(__file__).resolve().parent / "tables.json"
 
 
 def grammar_path() -> Path:
@@ -65,8 +72,33 @@ _FALLBACKS = (
 )
 
 
+def grammar_hash() -> str:
+    return hashlib.sha256(grammar_text().encode("utf-8")).hexdigest()
+
+
 @lru_cache(maxsize=1)
 def tables() -> Tables:
+    """The parse tables: from tables.json when it matches the grammar, else built with Lark."""
+    data = None
+    try:
+        data = json.loads(TABLES_PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    if data is None or data.get("grammar_sha256") != grammar_hash():
+        data = compute_tables()
+    return Tables(
+        states=tuple(data["states"]),
+        rules=tuple(tuple(r) for r in data["rules"]),  # type: ignore[misc]
+        start_state=data["start_state"],
+        end_state=data["end_state"],
+        terminals=frozenset(data["terminals"]),
+        token_regex=re.compile(data["token_regex"]),
+        group_kinds=tuple(data["group_kinds"]),
+    )
+
+
+def compute_tables() -> dict[str, Any]:
+    """Run Lark's LALR construction on the grammar and extract plain, JSON-able tables."""
     from lark.lexer import PatternStr
     from lark.parsers.lalr_analysis import Shift
 
@@ -105,12 +137,21 @@ def tables() -> Tables:
         kinds.append(name)
         parts.append(f"({regexp})")
     ws = terms["WS"].pattern.to_regexp().replace("+", "*")
-    return Tables(
-        states=tuple(states),
-        rules=tuple(rules),
-        start_state=parse_table.start_states["start"],
-        end_state=parse_table.end_states["start"],
-        terminals=frozenset(terms) | {"$END"},
-        token_regex=re.compile(f"{ws}(?:{'|'.join(parts)})"),
-        group_kinds=("",) + tuple(kinds),
-    )
+    return {
+        "grammar_sha256": grammar_hash(),
+        "states": states,
+        "rules": rules,
+        "start_state": parse_table.start_states["start"],
+        "end_state": parse_table.end_states["start"],
+        "terminals": sorted(set(terms) | {"$END"}),
+        "token_regex": f"{ws}(?:{'|'.join(parts)})",
+        "group_kinds": [""] + kinds,
+    }
+
+
+def write_tables() -> None:
+    TABLES_PATH.write_text(json.dumps(compute_tables(), indent=None, sort_keys=True) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_tables()

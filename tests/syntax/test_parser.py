@@ -96,3 +96,14 @@ def test_parser_never_raises_on_garbage() -> None:
         tree, diags = parse(text)
         for d in diags:
             assert 0 <= d.start <= d.end <= len(text)
+
+
+def test_shipped_tables_match_the_grammar() -> None:
+    """amct_lang/syntax/tables.json must be regenerated when the grammar changes
+    (python -m amct_lang.syntax.grammar)."""
+    import json
+
+    from amct_lang.syntax.grammar import TABLES_PATH, compute_tables
+
+    shipped = json.loads(TABLES_PATH.read_text(encoding="utf-8"))
+    assert shipped == json.loads(json.dumps(compute_tables()))
