@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 from .diagnostics import Diagnostic
 from .document import BoundMessage, bind, to_message
+from .gcpause import gc_paused
 from .schema import Schema, load
 from .schema.detect import DialectChoice, choose_dialect
 from .syntax import SyntaxTree, parse
@@ -43,6 +44,12 @@ class Analysis:
 def analyze(text: str, dialect: str | None = None, *, model: Any = None, lint: bool = True,
             select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Analysis:
     """Check `text`. `dialect` overrides detection; `model` (a ModelIndex) enables model rules."""
+    with gc_paused():
+        return _analyze(text, dialect, model, lint, select, ignore)
+
+
+def _analyze(text: str, dialect: str | None, model: Any, lint: bool, select: Iterable[str],
+             ignore: Iterable[str]) -> Analysis:
     schema = load()
     tree, diagnostics = parse(text)
     choice = choose_dialect(tree, schema, dialect)

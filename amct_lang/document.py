@@ -154,38 +154,48 @@ class Binder:
     def bind_message(self, descriptor: Descriptor, node: Message | None, fields: list[Field],
                      depth: int, top: bool = False) -> BoundMessage:
         bound = BoundMessage(descriptor, node)
-        by_name = descriptor.fields_by_name
+        layout = _layout(descriptor)
+        infos = layout.fields
         seen: dict[str, Field] = {}
         oneof_seen: dict[str, Field] = {}
         for f in fields:
             name_tok = f.name
             if name_tok.missing:
                 continue
-            fd = by_name.get(name_tok.text)
-            if fd is None:
+            info = infos.get(name_tok.text)
+            if info is None:
                 self.unknown_field(descriptor, f, top)
                 continue
-            if not is_repeated(fd):
+            fd, repeated, is_message, oneof = info
+            if not repeated:
                 first = seen.get(fd.name)
                 if first is not None:
-                    what = ("merged field by field into the first" if fd.type == FD.TYPE_MESSAGE
-                            else "the last value wins")
+                    what = "merged field by field into the first" if is_message else "the last value wins"
                     self.error("SCH006", f"'{fd.name}' is given more than once; AMCT keeps it silently "
                                f"({what}). Keep one", name_tok.start, name_tok.end, Severity.WARNING,
                                (Related(first.name.start, first.name.end, "first given here"),))
                 else:
                     seen[fd.name] = f
-            oneof = fd.containing_oneof
             if oneof is not None:
-                other = oneof_seen.get(oneof.name)
+                other = oneof_seen.get(oneof)
                 if other is not None and other.name.text != fd.name:
                     self.error("SCH007", f"'{fd.name}' and '{other.name.text}' are both members of oneof "
-                               f"'{oneof.name}'; AMCT silently keeps only the last one given. Keep one",
+                               f"'{oneof}'; AMCT silently keeps only the last one given. Keep one",
                                name_tok.start, name_tok.end, Severity.WARNING,
                                (Related(other.name.start, other.name.end, "other member given here"),))
-                oneof_seen[oneof.name] = f
-            self.bind_field(bound, fd, f, depth)
-        self.check_required(bound, node, fields)
+                oneof_seen[oneof] = f
+            value = f.value
+            if type(value) is ListValue:
+                if not repeated:
+                    self.error("SCH002", f"'{fd.name}' is not repeated: give one value, not a list",
+                               value.start, value.end)
+                    continue
+                for item in value.items:
+                    self.bind_value(bound, fd, f, item, is_message, depth)
+            else:
+                self.bind_value(bound, fd, f, value, is_message, depth)
+        if layout.required:
+            self.check_required(bound, node, fields, layout.required)
         return bound
 
     def unknown_field(self, descriptor: Descriptor, f: Field, top: bool) -> None:
@@ -205,11 +215,11 @@ class Binder:
                             f"checked as {self.dialect}")
         self.error("SCH001", message, f.name.start, f.name.end)
 
-    def check_required(self, bound: BoundMessage, node: Message | None, fields: list[Field]) -> None:
-        present = {e.field.name for e in bound.entries}
+    def check_required(self, bound: BoundMessage, node: Message | None, fields: list[Field],
+                       required: tuple[FieldDescriptor, ...]) -> None:
         given = {f.name.text for f in fields}
-        for fd in bound.descriptor.fields:
-            if is_required(fd) and fd.name not in present and fd.name not in given:
+        for fd in required:
+            if fd.name not in given:
                 if node is None:
                     start = end = 0
                 else:
@@ -219,19 +229,6 @@ class Binder:
                            start, end)
 
     # -- fields --------------------------------------------------------------------------------
-    def bind_field(self, bound: BoundMessage, fd: FieldDescriptor, f: Field, depth: int) -> None:
-        value = f.value
-        is_message = fd.type == FD.TYPE_MESSAGE
-        if type(value) is ListValue:
-            if not is_repeated(fd):
-                self.error("SCH002", f"'{fd.name}' is not repeated: give one value, not a list",
-                           value.start, value.end)
-                return
-            for item in value.items:
-                self.bind_value(bound, fd, f, item, is_message, depth)
-            return
-        self.bind_value(bound, fd, f, value, is_message, depth)
-
     def bind_value(self, bound: BoundMessage, fd: FieldDescriptor, f: Field, item: Scalar | Message,
                    is_message: bool, depth: int) -> None:
         if is_message:
@@ -368,8 +365,8 @@ class Binder:
         chunks: list[bytes] = []
         for tok in tokens:
             body = tok.text[1:-1]
-            if len(tok.text) < 2 or tok.text[-1] != tok.text[0]:
-                return _INVALID  # unterminated: already a syntax error
+            if not _terminated(tok.text) or _NOT_UTF8.search(body):
+                return _INVALID  # unterminated or undecodable bytes: already a syntax error
             if "\\" not in body:
                 chunks.append(body.encode("utf-8", "surrogatepass"))
                 continue
@@ -390,6 +387,40 @@ class Binder:
 
 
 _INVALID = object()
+_NOT_UTF8 = re.compile("[\ud800-\udfff]")  # bytes that were not UTF-8 (see syntax/parser.py)
+
+
+def _terminated(literal: str) -> bool:
+    """Whether a string token ends with its (unescaped) opening quote."""
+    if len(literal) < 2 or literal[-1] != literal[0]:
+        return False
+    body = literal[1:-1]
+    return (len(body) - len(body.rstrip("\\"))) % 2 == 0
+
+
+class _Layout:
+    """What binding needs of a message type, read from its descriptor once."""
+
+    __slots__ = ("fields", "required")
+
+    def __init__(self, descriptor: Descriptor) -> None:
+        # name -> (descriptor, repeated, is a message, oneof name)
+        self.fields: dict[str, tuple[FieldDescriptor, bool, bool, str | None]] = {
+            fd.name: (fd, is_repeated(fd), fd.type == FD.TYPE_MESSAGE,
+                      fd.containing_oneof.name if fd.containing_oneof is not None else None)
+            for fd in descriptor.fields
+        }
+        self.required = tuple(fd for fd in descriptor.fields if is_required(fd))
+
+
+_LAYOUTS: dict[str, _Layout] = {}
+
+
+def _layout(descriptor: Descriptor) -> _Layout:
+    layout = _LAYOUTS.get(descriptor.full_name)
+    if layout is None:
+        layout = _LAYOUTS[descriptor.full_name] = _Layout(descriptor)
+    return layout
 
 
 def _allowed(fd: FieldDescriptor) -> str:
