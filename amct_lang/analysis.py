@@ -7,7 +7,6 @@ raises on user input.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .diagnostics import Diagnostic
@@ -20,14 +19,17 @@ from .syntax import SyntaxTree, parse
 _SUPPRESS = re.compile(r"#\s*amct-lint:\s*(disable|disable-file)\s*=\s*([A-Za-z0-9_, ]+)")
 
 
-@dataclass
 class Analysis:
-    text: str
-    tree: SyntaxTree
-    dialect: DialectChoice
-    root: BoundMessage
-    schema: Schema
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """Everything known about one text: tree, dialect, typed document, diagnostics."""
+
+    def __init__(self, text: str, tree: SyntaxTree, dialect: DialectChoice, root: BoundMessage,
+                 schema: Schema, diagnostics: list[Diagnostic]) -> None:
+        self.text = text
+        self.tree = tree
+        self.dialect = dialect
+        self.root = root
+        self.schema = schema
+        self.diagnostics = diagnostics
 
     @property
     def has_errors(self) -> bool:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 
 class Severity(str, Enum):
@@ -12,8 +12,7 @@ class Severity(str, Enum):
     INFO = "info"
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(NamedTuple):
     """Replace text[start:end] with new_text."""
 
     start: int
@@ -21,8 +20,7 @@ class Edit:
     new_text: str
 
 
-@dataclass(frozen=True)
-class Fix:
+class Fix(NamedTuple):
     """A change that resolves a diagnostic. Only `safe` fixes are applied by `--fix`."""
 
     title: str
@@ -30,8 +28,7 @@ class Fix:
     safe: bool = False
 
 
-@dataclass(frozen=True)
-class Related:
+class Related(NamedTuple):
     """Another place that explains a diagnostic (the first of two duplicates, ...)."""
 
     start: int
@@ -39,15 +36,14 @@ class Related:
     message: str
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     code: str
     message: str
     start: int
     end: int
     severity: Severity = Severity.ERROR
     related: tuple[Related, ...] = ()
-    fixes: tuple[Fix, ...] = field(default=(), compare=False)
+    fixes: tuple[Fix, ...] = ()
 
     @property
     def is_error(self) -> bool:

@@ -8,7 +8,6 @@ surprising (a singular field twice, two members of a oneof, a missing required f
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any, Iterator
 
@@ -65,6 +64,8 @@ def did_you_mean(name: str, candidates: list[str]) -> str | None:
     confused = CONFUSIONS.get(name.lower())
     if confused in candidates:
         return confused
+    import difflib  # only when a name is unknown
+
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.7)
     return close[0] if close else None
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
-from pathlib import Path
+import os
 
 
 class InputError(Exception):
     """A file could not be read: a usage problem (exit code 2), not a finding."""
 
 
-@dataclass
 class Source:
-    path: str  # as shown to the user
-    text: str
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path  # as shown to the user
+        self.text = text
 
 
 def read_source(name: str) -> Source:
@@ -22,11 +21,11 @@ def read_source(name: str) -> Source:
         data = sys.stdin.buffer.read()
         display = "<stdin>"
     else:
-        path = Path(name)
-        if path.is_dir():
+        if os.path.isdir(name):
             raise InputError(f"{name}: is a directory; name the .cfg files to check")
         try:
-            data = path.read_bytes()
+            with open(name, "rb") as handle:
+                data = handle.read()
         except FileNotFoundError:
             raise InputError(f"{name}: no such file") from None
         except OSError as exc:

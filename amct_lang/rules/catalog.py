@@ -14,9 +14,7 @@ hover and docs/rules.md all show:
 
 from __future__ import annotations
 
-import inspect
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
 
 from ..diagnostics import Diagnostic, Fix, Related, Severity
 
@@ -26,15 +24,14 @@ if TYPE_CHECKING:
 Check = Callable[["RuleContext"], Iterable[Diagnostic]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     code: str
     name: str
     severity: Severity
     doc: str
     dialects: tuple[str, ...] | None = None  # None: every dialect
     needs_model: bool = False
-    check: Check | None = field(default=None, compare=False)
+    check: Check | None = None
 
     @property
     def summary(self) -> str:
@@ -48,6 +45,14 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
+def cleandoc(doc: str) -> str:
+    """Strip the common indentation of a docstring (inspect.cleandoc, without importing inspect)."""
+    lines = doc.expandtabs().strip("\n").splitlines()
+    indents = [len(line) - len(line.lstrip()) for line in lines[1:] if line.strip()]
+    margin = min(indents) if indents else 0
+    return "\n".join([lines[0].strip()] + [line[margin:].rstrip() for line in lines[1:]]).strip() if lines else ""
+
+
 def _add(rule: Rule) -> Rule:
     if rule.code in REGISTRY:
         raise ValueError(f"rule code {rule.code} declared twice")
@@ -58,7 +63,7 @@ def _add(rule: Rule) -> Rule:
 def declare(code: str, name: str, severity: Severity, doc: str,
             dialects: tuple[str, ...] | None = None) -> Rule:
     """A rule checked by the parser or binder: only its documentation lives here."""
-    return _add(Rule(code, name, severity, inspect.cleandoc(doc), dialects))
+    return _add(Rule(code, name, severity, cleandoc(doc), dialects))
 
 
 def rule(code: str, name: str, severity: Severity, *, dialects: tuple[str, ...] | None = None,
@@ -66,7 +71,7 @@ def rule(code: str, name: str, severity: Severity, *, dialects: tuple[str, ...] 
     """Register the decorated function as the check of rule `code`; its docstring is the doc."""
 
     def register(fn: Check) -> Check:
-        _add(Rule(code, name, severity, inspect.cleandoc(fn.__doc__ or ""), dialects, needs_model, fn))
+        _add(Rule(code, name, severity, cleandoc(fn.__doc__ or ""), dialects, needs_model, fn))
         return fn
 
     return register
@@ -96,10 +101,10 @@ def _load_all() -> None:
         return
     _loaded = True
     import importlib
-    import pkgutil
+    import os
 
-    from .. import rules as package
-
-    for info in pkgutil.iter_modules(package.__path__):
-        if info.name not in ("catalog", "context", "runner"):
-            importlib.import_module(f"{package.__name__}.{info.name}")
+    here = os.path.dirname(__file__)
+    for filename in sorted(os.listdir(here)):
+        name, ext = os.path.splitext(filename)
+        if ext == ".py" and not name.startswith("_") and name not in ("catalog", "context", "runner"):
+            importlib.import_module(f"{__package__}.{name}")

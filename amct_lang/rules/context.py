@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ..document import BoundMessage
@@ -10,13 +9,14 @@ from ..schema import Schema
 from ..syntax.nodes import SyntaxTree
 
 
-@dataclass
 class RuleContext:
-    tree: SyntaxTree
-    root: BoundMessage
-    dialect: str
-    schema: Schema
-    model: Any = None  # a ModelIndex when the user gave a model
+    def __init__(self, tree: SyntaxTree, root: BoundMessage, dialect: str, schema: Schema,
+                 model: Any = None) -> None:
+        self.tree = tree
+        self.root = root
+        self.dialect = dialect
+        self.schema = schema
+        self.model = model  # a ModelIndex when the user gave a model
 
     @property
     def text(self) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from ..diagnostics import Diagnostic, Severity
 from ..syntax.nodes import SyntaxTree
@@ -14,13 +13,17 @@ HEADER_LINES = 10
 _HEADER = re.compile(r"#\s*(proto-message|amct-dialect)\s*:\s*(\S+)")
 
 
-@dataclass
 class DialectChoice:
-    name: str
-    reason: str
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    # other dialects that fit the top-level fields just as well; binding decides among them
-    alternatives: tuple[str, ...] = ()
+    def __init__(self, name: str, reason: str, diagnostics: list[Diagnostic] | None = None,
+                 alternatives: tuple[str, ...] = ()) -> None:
+        self.name = name
+        self.reason = reason
+        self.diagnostics = diagnostics if diagnostics is not None else []
+        # other dialects that fit the top-level fields just as well; binding decides among them
+        self.alternatives = alternatives
+
+    def __repr__(self) -> str:
+        return f"DialectChoice({self.name!r}, {self.reason!r})"
 
 
 def _by_message(schema: Schema, message: str) -> str | None:

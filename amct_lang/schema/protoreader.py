@@ -10,9 +10,10 @@ documentation; a line starting with `zh:` holds the Chinese original.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from google.protobuf import descriptor_pb2
+
+from .docs import Doc
 
 FDP = descriptor_pb2.FieldDescriptorProto
 _SCALARS = {
@@ -30,19 +31,13 @@ class ProtoSyntaxError(ValueError):
     pass
 
 
-@dataclass
-class Doc:
-    """Documentation of one declaration: English text and the Chinese original, if any."""
-
-    text: str = ""
-    zh: str = ""
 
 
-@dataclass
 class ProtoFile:
-    proto: descriptor_pb2.FileDescriptorProto
-    # fully qualified name ("pkg.Msg", "pkg.Msg.field", "pkg.Enum.VALUE") -> doc
-    docs: dict[str, Doc] = field(default_factory=dict)
+    def __init__(self, proto: descriptor_pb2.FileDescriptorProto, docs: dict[str, Doc]) -> None:
+        self.proto = proto
+        # fully qualified name ("pkg.Msg", "pkg.Msg.field", "pkg.Enum.VALUE") -> doc
+        self.docs = docs
 
 
 class _Reader:

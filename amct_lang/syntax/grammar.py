@@ -7,32 +7,37 @@ avoiding per-token object overhead in the hot loop.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-from dataclasses import dataclass
+import zlib
+import os
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 GRAMMAR_NAME = "textproto.lark"
 # The tables Lark computes from the grammar, stored with the grammar's hash: start-up then needs
 # neither Lark nor the LALR construction. Stale tables (grammar edited) are rebuilt in memory;
 # `python -m amct_lang.syntax.grammar` rewrites the file and a test keeps it current.
-TABLES_PATH = Path(__file__).resolve().parent / "tables.json"
+TABLES_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tables.json")
 
 
-def grammar_path() -> Path:
+def grammar_path() -> str:
     """The grammar: inside the installed package, or at the top of a source checkout."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "grammar" / GRAMMAR_NAME, here.parent / "grammar" / GRAMMAR_NAME):
-        if candidate.is_file():
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for candidate in (os.path.join(here, "grammar", GRAMMAR_NAME),
+                      os.path.join(os.path.dirname(here), "grammar", GRAMMAR_NAME)):
+        if os.path.isfile(candidate):
             return candidate
     raise FileNotFoundError(f"{GRAMMAR_NAME} not found next to {here}")
 
 
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
 def grammar_text() -> str:
-    return grammar_path().read_text(encoding="utf-8")
+    return _read(grammar_path())
 
 
 def build_lark(strict: bool = False):  # type: ignore[no-untyped-def]
@@ -48,8 +53,7 @@ def build_lark(strict: bool = False):  # type: ignore[no-untyped-def]
     )
 
 
-@dataclass(frozen=True)
-class Tables:
+class Tables(NamedTuple):
     # states[s][symbol] -> shift/goto target (>= 0) or ~rule_index (< 0) for a reduction
     states: tuple[dict[str, int], ...]
     # rules[i] = (lhs, number of symbols, handler name)
@@ -69,11 +73,17 @@ _TOKEN_ORDER = ("COMMENT", "STRING", "NUMBER", "IDENT")
 _FALLBACKS = (
     ("BADSTRING", r"""["'][^\n]*"""),
     ("BAD", r"."),
+    # Whitespace at the very end of the text: without this the WS prefix would backtrack and
+    # leave its last character to BAD.
+    ("EOF", r"\Z"),
 )
 
 
 def grammar_hash() -> str:
-    return hashlib.sha256(grammar_text().encode("utf-8")).hexdigest()
+    """Identifies the tables: the grammar plus the lexer settings of this module."""
+    # a checksum, not a cryptographic hash: it only detects edits (zlib imports in no time)
+    blob = (grammar_text() + repr((_TOKEN_ORDER, _FALLBACKS))).encode("utf-8")
+    return f"{zlib.crc32(blob):08x}-{len(blob)}"
 
 
 @lru_cache(maxsize=1)
@@ -81,7 +91,7 @@ def tables() -> Tables:
     """The parse tables: from tables.json when it matches the grammar, else built with Lark."""
     data = None
     try:
-        data = json.loads(TABLES_PATH.read_text(encoding="utf-8"))
+        data = json.loads(_read(TABLES_PATH))
     except (OSError, ValueError):
         pass
     if data is None or data.get("grammar_sha256") != grammar_hash():
@@ -150,7 +160,8 @@ def compute_tables() -> dict[str, Any]:
 
 
 def write_tables() -> None:
-    TABLES_PATH.write_text(json.dumps(compute_tables(), indent=None, sort_keys=True) + "\n", encoding="utf-8")
+    with open(TABLES_PATH, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(compute_tables(), indent=None, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

@@ -105,5 +105,6 @@ def test_shipped_tables_match_the_grammar() -> None:
 
     from amct_lang.syntax.grammar import TABLES_PATH, compute_tables
 
-    shipped = json.loads(TABLES_PATH.read_text(encoding="utf-8"))
+    with open(TABLES_PATH, encoding="utf-8") as handle:
+        shipped = json.load(handle)
     assert shipped == json.loads(json.dumps(compute_tables()))
