@@ -39,7 +39,13 @@ def text_report(path: str, analysis: Analysis, color: bool = False) -> str:
         for rel in d.related:
             rline, rcol = lines.line_col(rel.start)
             out.append(f"  = {rel.message} at {path}:{rline + 1}:{rcol + 1}")
-    return "\n".join(out)
+    return printable("\n".join(out))
+
+
+def printable(text: str) -> str:
+    """Undecodable input bytes (kept as lone surrogates) shown as U+FFFD: same width, always
+    encodable."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def json_report(items: Iterable[dict[str, Any]]) -> str:

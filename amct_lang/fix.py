@@ -1,0 +1,167 @@
+"""Applying the safe fixes the rules attach to their diagnostics. Pure: text in, text out.
+
+A fix is applied only when it is marked safe, its edits lie inside the text and do not overlap
+each other, it touches no comment, and it overlaps no fix already chosen in the same round (the
+first one in document order wins; the other is reconsidered after re-analysis). After each round
+the text is analysed again, up to MAX_ROUNDS rounds. A round whose result has more syntax errors
+than before, or whose comments differ from the original's, is rolled back: fixes must never
+break a file or lose a comment. Files with syntax errors are not fixed at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .diagnostics import Diagnostic, Edit, Fix
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
+    from .syntax.nodes import Comment
+
+MAX_ROUNDS = 10
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One fix that was applied: what it did, for which diagnostic, where (in the original text)."""
+
+    code: str
+    title: str
+    start: int  # offset of the diagnostic in the ORIGINAL text
+    end: int
+
+
+@dataclass
+class FixResult:
+    text: str  # the fixed text (the input when nothing applied)
+    applied: list[Applied]
+    analysis: Analysis  # of `text`: the diagnostics that remain
+    rejected: list[Applied] = field(default_factory=list)  # safe fixes that failed the checks
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.applied)
+
+
+def fix(analysis: Analysis, reanalyze: Callable[[str], Analysis], max_rounds: int = MAX_ROUNDS) -> FixResult:
+    """Apply safe fixes to `analysis.text`, re-analysing with `reanalyze` after each round."""
+    original_comments = _comment_texts(analysis.tree.comments)
+    applied: list[Applied] = []
+    rejected: list[Applied] = []
+    bad: set[tuple[str, tuple[Edit, ...]]] = set()  # fixes that broke something: never again
+    history: list[list[Edit]] = []  # edits of each accepted round, to map offsets back
+    if not analysis.syntax_ok:
+        return FixResult(analysis.text, applied, analysis)
+    for _ in range(max_rounds):
+        text = analysis.text
+        chosen = select(text, analysis.tree.comments, analysis.diagnostics, exclude=bad)
+        if not chosen:
+            break
+        candidate = reanalyze(apply_edits(text, [e for _, f in chosen for e in f.edits]))
+        if not _acceptable(analysis, candidate, original_comments) and len(chosen) > 1:
+            # one of them spoils the others: take only the first this round
+            chosen = chosen[:1]
+            candidate = reanalyze(apply_edits(text, list(chosen[0][1].edits)))
+        if not _acceptable(analysis, candidate, original_comments):
+            d, f = chosen[0]
+            bad.add(_key(d, f))
+            rejected.append(_record(d, f, history))
+            continue
+        for d, f in chosen:
+            applied.append(_record(d, f, history))
+        history.append(sorted((e for _, f in chosen for e in f.edits), key=lambda e: e.start))
+        analysis = candidate
+    return FixResult(analysis.text, applied, analysis, rejected)
+
+
+def select(text: str, comments: Sequence[Comment], diagnostics: Sequence[Diagnostic],
+           exclude: set[tuple[str, tuple[Edit, ...]]] | None = None) -> list[tuple[Diagnostic, Fix]]:
+    """The safe fixes to apply together: at most one per diagnostic, none overlapping another."""
+    chosen: list[tuple[Diagnostic, Fix]] = []
+    taken: list[Edit] = []
+    for d in sorted(diagnostics, key=lambda d: (d.start, d.end, d.code)):
+        for f in d.fixes:
+            if not f.safe or not f.edits or (exclude and _key(d, f) in exclude):
+                continue
+            if not _well_formed(f.edits, len(text)):
+                continue
+            if any(_touches(e, c) for e in f.edits for c in comments):
+                continue
+            if any(_overlap(e, t) for e in f.edits for t in taken):
+                continue
+            chosen.append((d, f))
+            taken.extend(f.edits)
+            break
+    return chosen
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """Apply non-overlapping edits (offsets into `text`)."""
+    out = []
+    pos = 0
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        out.append(text[pos:e.start])
+        out.append(e.new_text)
+        pos = e.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _key(d: Diagnostic, f: Fix) -> tuple[str, tuple[Edit, ...]]:
+    return d.code, f.edits
+
+
+def _well_formed(edits: Sequence[Edit], length: int) -> bool:
+    if any(not 0 <= e.start <= e.end <= length for e in edits):
+        return False
+    ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    return not any(_overlap(a, b) for a, b in zip(ordered, ordered[1:], strict=False))
+
+
+def _overlap(a: Edit, b: Edit) -> bool:
+    """Ranges that share a character, or an insertion at (or into) the other's range: the order
+    of the two results would be a guess."""
+    if a.start == a.end or b.start == b.end:
+        return a.start <= b.end and b.start <= a.end
+    return a.start < b.end and b.start < a.end
+
+
+def _touches(e: Edit, c: Comment) -> bool:
+    if e.start == e.end:
+        return c.start < e.start <= c.end  # inserting into a comment, or right after it on its line
+    return e.start < c.end and c.start < e.end
+
+
+def _comment_texts(comments: Sequence[Comment]) -> list[str]:
+    return [c.text.rstrip() for c in comments]
+
+
+def _syntax_errors(analysis: Analysis) -> int:
+    return sum(1 for d in analysis.diagnostics if d.code.startswith("SYN"))
+
+
+def _acceptable(before: Analysis, after: Analysis, comments: list[str]) -> bool:
+    return (_syntax_errors(after) <= _syntax_errors(before)
+            and _comment_texts(after.tree.comments) == comments)
+
+
+def _record(d: Diagnostic, f: Fix, history: list[list[Edit]]) -> Applied:
+    return Applied(d.code, f.title, _map_back(d.start, history), _map_back(d.end, history))
+
+
+def _map_back(offset: int, history: list[list[Edit]]) -> int:
+    """An offset in the current text, as an offset in the original one."""
+    for edits in reversed(history):
+        delta = 0
+        for e in edits:
+            new_start = e.start + delta
+            if offset < new_start:
+                break
+            if offset < new_start + len(e.new_text):
+                offset = e.start + delta  # inside inserted text: where the edit was
+                break
+            delta += len(e.new_text) - (e.end - e.start)
+        offset -= delta
+    return offset
