@@ -70,7 +70,7 @@ def _analyze(text: str, dialect: str | None, model: Any, lint: bool, select: Ite
     if lint:
         from .rules.runner import run_rules
 
-        diagnostics += run_rules(tree, root, choice.name, schema, model)
+        diagnostics += run_rules(tree, root, choice.name, schema, model, choice.alternatives)
     diagnostics = _filter(tree, diagnostics, select, ignore)
     diagnostics.sort(key=lambda d: (d.start, d.end, d.code))
     return Analysis(text, tree, choice, root, schema, diagnostics)

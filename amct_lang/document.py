@@ -9,7 +9,8 @@ surprising (a singular field twice, two members of a oneof, a missing required f
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from google.protobuf import text_encoding, text_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
@@ -47,6 +48,7 @@ CONFUSIONS = {
     "quant_skip_layer": "quant_skip_layers", "batch_size": "batch_num",
 }
 MAX_DEPTH = 64
+MAX_DIAGNOSTICS = 100  # per file; a file with more is most likely checked against the wrong schema
 
 
 def type_name(field: FieldDescriptor) -> str:
@@ -149,7 +151,13 @@ class Binder:
 
     def error(self, code: str, message: str, start: int, end: int, severity: Severity = Severity.ERROR,
               related: tuple[Related, ...] = ()) -> None:
-        self.diagnostics.append(Diagnostic(code, message, start, end, severity, related))
+        count = len(self.diagnostics)
+        if count < MAX_DIAGNOSTICS:
+            self.diagnostics.append(Diagnostic(code, message, start, end, severity, related))
+        elif count == MAX_DIAGNOSTICS:
+            self.diagnostics.append(Diagnostic(
+                "SCH000", f"more than {MAX_DIAGNOSTICS} schema problems; the rest are not shown", start, end,
+                Severity.ERROR))
 
     # -- messages ------------------------------------------------------------------------------
     def bind_message(self, descriptor: Descriptor, node: Message | None, fields: list[Field],
@@ -190,6 +198,12 @@ class Binder:
                 if not repeated:
                     self.error("SCH002", f"'{fd.name}' is not repeated: give one value, not a list",
                                value.start, value.end)
+                    continue
+                if f.colon is None and not is_message:
+                    # only a list of messages may omit the colon (the parser allows it for `[]`)
+                    self.error("SYN001", f"expected ':' after field name '{fd.name}': a list of "
+                               f"{type_name(fd)} values needs it ('{fd.name}: [...]')",
+                               value.start, value.start + 1)
                     continue
                 for item in value.items:
                     self.bind_value(bound, fd, f, item, is_message, depth)
@@ -245,7 +259,7 @@ class Binder:
             bound.entries.append(Entry(fd, f, item, child))
             return
         if type(item) is Message:
-            self.error("SCH002", f"'{fd.name}' is a {type_name(fd)}, not a message: write "
+            self.error("SCH002", f"'{fd.name}' is {_a(type_name(fd))}, not a message: write "
                        f"'{fd.name}: value'", item.start, item.end)
             return
         if item.missing:
@@ -271,7 +285,7 @@ class Binder:
                 return _INVALID
             return self.string_value(fd, tokens)
         if kind == "STRING":
-            self.error("SCH002", f"'{fd.name}' is a {type_name(fd)}, not a string: remove the quotes"
+            self.error("SCH002", f"'{fd.name}' is {_a(type_name(fd))}, not a string: remove the quotes"
                        + (f" ({_allowed(fd)})" if ftype in (FD.TYPE_ENUM, FD.TYPE_BOOL) else ""),
                        item.start, item.end)
             return _INVALID
@@ -312,7 +326,13 @@ class Binder:
     def malformed(self, tok: Any) -> None:
         text = tok.text
         if text in ("-", "+"):
-            msg = "the sign must be attached to the number (write -1.0, not - 1.0)"
+            after = _DETACHED.match(self.text, tok.end)
+            if after:
+                number = after.group(1)
+                msg = (f"the sign must be attached to the number: write {text}{number}, not {text} {number} "
+                       "(AMCT's parser reads a lone sign as a broken number)")
+            else:
+                msg = f"'{text}' alone is not a number: write the number right after the sign"
         else:
             msg = f"malformed number '{text}'"
             head = text.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
@@ -327,7 +347,7 @@ class Binder:
         except ValueError:
             pass
         if tok.kind == "IDENT":
-            self.error("SCH002", f"'{fd.name}' is a {type_name(fd)}: write a number, not '{text}'",
+            self.error("SCH002", f"'{fd.name}' is {_a(type_name(fd))}: write a number, not '{text}'",
                        tok.start, tok.end)
         elif _is_int(text):
             self.error("SCH003", f"'{text}': hexadecimal and octal forms are not allowed for "
@@ -388,6 +408,8 @@ class Binder:
 
 
 _INVALID = object()
+# what follows a detached sign: whitespace and comments, then the number it was meant for
+_DETACHED = re.compile(r"(?:\s|#[^\n]*)*([0-9.][\w.+-]*|(?i:inf\w*|nan)\b)")
 _NOT_UTF8 = re.compile("[\ud800-\udfff]")  # bytes that were not UTF-8 (see syntax/parser.py)
 
 
@@ -422,6 +444,11 @@ def _layout(descriptor: Descriptor) -> _Layout:
     if layout is None:
         layout = _LAYOUTS[descriptor.full_name] = _Layout(descriptor)
     return layout
+
+
+def _a(noun: str) -> str:
+    """The noun with its indefinite article: 'an int32', 'a float', 'a uint32'."""
+    return ("an " if noun[:1].lower() in "aeio" else "a ") + noun
 
 
 def _allowed(fd: FieldDescriptor) -> str:

@@ -13,6 +13,9 @@ from typing import Sequence
 COMMANDS = {
     "check": "check",
     "explain": "explain",
+    "fmt": "fmt",
+    "resolve": "resolve",
+    "lsp": "lsp",
 }
 
 

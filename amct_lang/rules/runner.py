@@ -12,9 +12,10 @@ from .catalog import all_rules
 from .context import RuleContext
 
 
-def run_rules(tree: SyntaxTree, root: BoundMessage, dialect: str, schema: Schema, model: Any = None
-              ) -> list[Diagnostic]:
-    ctx = RuleContext(tree, root, dialect, schema, model)
+def run_rules(tree: SyntaxTree, root: BoundMessage, dialect: str, schema: Schema, model: Any = None,
+              alternatives: tuple[str, ...] = ()) -> list[Diagnostic]:
+    """`alternatives`: dialects the file fits as well, when its dialect was guessed from its fields."""
+    ctx = RuleContext(tree, root, dialect, schema, model, alternatives)
     out: list[Diagnostic] = []
     for rule in all_rules():
         if rule.check is None:

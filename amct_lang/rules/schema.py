@@ -6,6 +6,22 @@ from .catalog import declare
 
 E, W = Severity.ERROR, Severity.WARNING
 
+declare("SCH000", "too-many-schema-problems", E, """
+    More schema problems than are worth showing.
+
+    ## What it does
+    Stops listing problems found against the schema after 100 in one file.
+
+    ## Why is this bad?
+    So many problems usually mean the file is checked against the wrong dialect.
+
+    ## Example
+    A distillation config checked with `--dialect calibration`.
+
+    ## Use instead
+    Name the dialect with a first line `# proto-message: AMCTDistillConfig`, or pass `--dialect`.
+    """)
+
 declare("SCH001", "unknown-field", E, """
     A field the message does not have.
 

@@ -9,7 +9,8 @@ declare("SYN000", "too-many-errors", E, """
     More syntax errors than are worth showing.
 
     ## What it does
-    Stops listing syntax errors after 100 in one file.
+    Stops listing syntax errors after 100 in one file, and stops reading a file that needs
+    thousands of repairs (the rest of it is not checked).
 
     ## Why is this bad?
     After that many errors the file is most likely not a text-format config at all.
@@ -149,4 +150,23 @@ declare("SYN006", "invalid-escape", E, """
     ```
     layer_name: "conv\\u0012"
     ```
+    """)
+
+declare("SYN007", "non-utf8-bytes", E, """
+    Bytes that are not valid UTF-8.
+
+    ## What it does
+    Reports each run of bytes that cannot be decoded as UTF-8, wherever it is: in a value, a
+    string or a comment. Such bytes usually come from a file saved in a legacy encoding (GBK,
+    Latin-1) by an editor.
+
+    ## Why is this bad?
+    AMCT reads its config files as UTF-8 text and fails on the whole file before it parses it.
+
+    ## Example
+    A comment `# 量化配置` saved in GBK encoding.
+
+    ## Use instead
+    Save the file as UTF-8 (in most editors: "Save with encoding" or the encoding in the status
+    bar).
     """)

@@ -46,7 +46,10 @@ def choose_dialect(tree: SyntaxTree, schema: Schema, requested: str | None = Non
         if not m:
             continue
         kind, value = m.groups()
-        found = _by_message(schema, value) if kind == "proto-message" else (value if value in DIALECTS else None)
+        if kind == "proto-message":
+            found = _by_message(schema, value)
+        else:
+            found = value if value in DIALECTS else None
         if found:
             return DialectChoice(found, f"header comment '{comment.text.strip()}'")
         known = ", ".join(DIALECTS) if kind == "amct-dialect" else ", ".join(

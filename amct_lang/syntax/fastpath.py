@@ -3,7 +3,7 @@
 It accepts exactly what the grammar accepts and builds the same tree as the LALR driver, but
 costs a fraction of the LALR bookkeeping per token. At the first token it does not expect it
 gives up (raises _Bail) and parser.py reruns the LALR driver, which owns error reporting and
-recovery. tests/syntax/test_fastpath.py checks that both agree on generated documents.
+recovery. tests/syntax/test_properties.py checks that both agree on generated documents.
 """
 
 from __future__ import annotations
@@ -75,6 +75,8 @@ def read(text: str, toks: list[tuple[str, int, int]]) -> list[Field]:
                     raise _Bail
             elif kind in _CLOSE:
                 value, i = message(i)
+            elif kind == "LSQB":  # `name [{...}]`: only a list of messages may omit the colon
+                value, i = list_value(i, messages_only=True)
             else:
                 raise _Bail
             sep = None
@@ -84,7 +86,7 @@ def read(text: str, toks: list[tuple[str, int, int]]) -> list[Field]:
                 i += 1
             append(Field(name, colon, value, sep))
 
-    def list_value(i: int) -> tuple[ListValue, int]:
+    def list_value(i: int, messages_only: bool = False) -> tuple[ListValue, int]:
         open_ = tok(i)
         i += 1
         items: list = []  # type: ignore[type-arg]
@@ -92,6 +94,8 @@ def read(text: str, toks: list[tuple[str, int, int]]) -> list[Field]:
         if kind == "RSQB":
             return ListValue(open_, items, tok(i)), i + 1
         messages = kind in _CLOSE
+        if messages_only and not messages:
+            raise _Bail
         while True:
             if messages:
                 if toks[i][0] not in _CLOSE:

@@ -8,9 +8,9 @@ avoiding per-token object overhead in the hot loop.
 from __future__ import annotations
 
 import json
+import os
 import re
 import zlib
-import os
 from functools import lru_cache
 from typing import Any, NamedTuple
 

@@ -6,7 +6,7 @@ and small enough to build fast: plain classes with __slots__, no generic child l
 
 from __future__ import annotations
 
-from typing import Union
+from .lineindex import LineIndex
 
 
 class Token:
@@ -113,7 +113,7 @@ class ListValue:
         return f"List({self.items!r})"
 
 
-Value = Union[Scalar, Message, ListValue]
+Value = Scalar | Message | ListValue
 
 
 class Field:
@@ -157,12 +157,8 @@ class SyntaxTree:
         self._lines: object = None
 
     @property
-    def lines(self) -> "LineIndex":
+    def lines(self) -> LineIndex:
         if self._lines is None:
-            from .lineindex import LineIndex
-
             self._lines = LineIndex(self.text)
         return self._lines  # type: ignore[return-value]
 
-
-from .lineindex import LineIndex  # noqa: E402  (for the annotation above)

@@ -9,7 +9,9 @@ tokens have been shifted, so one mistake gives one diagnostic.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import re
+from collections.abc import Callable
+from typing import Any
 
 from ..diagnostics import Diagnostic, Severity
 from . import fastpath
@@ -17,6 +19,9 @@ from .grammar import Tables, tables
 from .nodes import Comment, Field, ListValue, Message, Scalar, SyntaxTree, Token
 
 MAX_ERRORS = 100
+# Repairs (reported or not) after which the rest of a text is not parsed: keeps a file of
+# garbage from costing minutes, long after the error list is full.
+MAX_RECOVERIES = 2000
 _LOOKAHEAD = 3  # tokens that must parse after a repair for it to be taken
 _QUIET = 3  # shifted tokens after an error before the next one is reported
 _SEPS = frozenset(("COMMA", "SEMICOLON"))
@@ -27,6 +32,13 @@ _NAMES = {
     "SLASH": "'/'", "$END": "end of file",
 }
 _CLOSERS = {"LBRACE": "RBRACE", "LESSTHAN": "MORETHAN", "LSQB": "RSQB"}
+_SURROGATES = re.compile("[\ud800-\udfff]+")
+
+
+def _byte_of(ch: str) -> str:
+    """The byte a surrogateescape'd character stands for, as \\xHH (else its code point)."""
+    code = ord(ch)
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
 
 
 class _Seq(list):  # type: ignore[type-arg]
@@ -98,7 +110,8 @@ def _extension_name(children: list[Any]) -> Token:
     parts = _flatten(children)
     first, last = parts[0], parts[-1]
     text = "[" + "".join(t.text for t in parts[1:-1]) + "]"
-    return Token("EXTENSION", text, first.start, last.end, first.missing or last.missing)
+    # missing only when the name itself is: a missing ']' still leaves a name to check
+    return Token("EXTENSION", text, first.start, last.end, all(t.missing for t in parts[1:-1]))
 
 
 def _scalar(children: list[Any]) -> Scalar:
@@ -161,6 +174,17 @@ def _expected_phrase(expected: set[str], prev: Token | None) -> str:
     return ", ".join(names[:-1]) + " or " + names[-1]
 
 
+class _View:
+    """A parser state stack as seen by a trial run: base[:n] plus states pushed on top."""
+
+    __slots__ = ("base", "n", "extra")
+
+    def __init__(self, base: list[int], n: int, extra: tuple[int, ...]) -> None:
+        self.base = base
+        self.n = n
+        self.extra = extra
+
+
 class _Parser:
     """State of one parse. The hot loop lives in run(); repairs in _recover()."""
 
@@ -171,7 +195,9 @@ class _Parser:
         self.comments: list[Comment] = []
         self.errors = 0
         self.quiet = 0
-        self.last_error = 0  # offset of the last reported parse error: one per line
+        self.last_error = -1  # offset of the last reported parse error: one per line
+        self.utf8_checked = 0  # undecodable bytes before this offset are reported
+        self.recoveries = 0  # repairs made before the end of the text
         self.toks = self._lex()
 
     # -- lexing -------------------------------------------------------------------------------
@@ -181,33 +207,57 @@ class _Parser:
         append = toks.append
         comments = self.comments
         group_kinds = self.t.group_kinds
+        # Lone surrogates stand for bytes that were not UTF-8 (the CLI decodes with
+        # surrogateescape); they may sit anywhere, comments and strings included.
+        not_utf8 = _SURROGATES.search(text) is not None
         for m in self.t.token_regex.finditer(text):
             group = m.lastindex
             kind = group_kinds[group]  # type: ignore[index]
             start, end = m.span(group)
-            if kind == "IDENT" or kind == "NUMBER" or kind == "STRING":
+            if kind == "IDENT" or kind == "NUMBER":
+                append((kind, start, end))
+                continue
+            if kind == "STRING":
+                if not_utf8:
+                    self._not_utf8(start, end)
                 append((kind, start, end))
                 continue
             if kind == "COMMENT":
+                if not_utf8:
+                    self._not_utf8(start, end)
                 comments.append(Comment(text[start:end], start, end))
                 continue
             if kind == "BADSTRING":
                 self._error("SYN003", "unterminated string: close it with the same quote on this line",
                             start, end)
+                if not_utf8:
+                    self._not_utf8(start, end)
                 append(("STRING", start, end))
                 continue
             if kind == "BAD":
-                ch = text[start]
-                if ch == "\ufeff":
-                    msg = "byte order mark (BOM) at the start of the file: AMCT's parser rejects it; save the file as UTF-8 without BOM"
-                else:
-                    msg = f"unexpected character {ch!r}: not part of the text format"
-                self._error("SYN002", msg, start, end)
+                # kept as a token: the parser reports it and repairs around it ('=' -> ':'), so a
+                # stray character gives one diagnostic, not one more for what follows it
+                if "\ud800" <= text[start] <= "\udfff":
+                    if start < self.utf8_checked:
+                        continue  # the rest of a run already reported
+                    end = _SURROGATES.match(text, start).end()  # type: ignore[union-attr]
+                    self._not_utf8(start, end)
+                append(("BAD", start, end))
+                continue
+            if kind == "EOF":
                 continue
             append((kind, start, end))  # type: ignore[arg-type]
         n = len(text)
         append(("$END", n, n))
         return toks
+
+    def _not_utf8(self, start: int, end: int) -> None:
+        """Report each run of undecodable bytes in text[start:end]."""
+        for m in _SURROGATES.finditer(self.text, start, end):
+            shown = "".join(_byte_of(ch) for ch in m.group()[:8]) + ("..." if len(m.group()) > 8 else "")
+            self._error("SYN007", f"bytes that are not UTF-8 ({shown}): AMCT reads config files as UTF-8 "
+                        "and cannot load this one; save the file with UTF-8 encoding", m.start(), m.end())
+            self.utf8_checked = m.end()
 
     def _error(self, code: str, message: str, start: int, end: int) -> None:
         self.errors += 1
@@ -267,31 +317,47 @@ class _Parser:
             stack.append(states[stack[-1]][lhs])
 
     # -- recovery -----------------------------------------------------------------------------
-    def _simulate(self, stack: list[int], kinds: list[str]) -> int:
+    def _simulate(self, stack: list[int] | _View, kinds: list[str]) -> int:
         """How many of `kinds` the automaton accepts from `stack` (without building values)."""
+        view = stack if type(stack) is _View else _View(stack, len(stack), ())  # type: ignore[arg-type]
+        return self._run_view(view, kinds)[0]
+
+    def _run_view(self, view: _View, kinds: list[str]) -> tuple[int, _View]:
+        # The stack below `view.n` is shared, never copied: a deep stack costs nothing here.
         states = self.t.states
         rules = self.t.rules
-        stack = list(stack)
+        end_state = self.t.end_state
+        base = view.base
+        n = view.n
+        extra = list(view.extra)
         for count, kind in enumerate(kinds):
             while True:
-                if kind == "$END" and stack[-1] == self.t.end_state:
-                    return len(kinds)
-                action = states[stack[-1]].get(kind)
+                top = extra[-1] if extra else base[n - 1]
+                if kind == "$END" and top == end_state:
+                    return len(kinds), _View(base, n, tuple(extra))
+                action = states[top].get(kind)
                 if action is None:
-                    return count
+                    return count, _View(base, n, tuple(extra))
                 if action >= 0:
-                    stack.append(action)
+                    extra.append(action)
                     break
-                lhs, n, _ = rules[~action]
-                if n:
-                    del stack[-n:]
-                stack.append(states[stack[-1]][lhs])
-        return len(kinds)
+                lhs, k, _ = rules[~action]
+                if k:
+                    if k <= len(extra):
+                        del extra[len(extra) - k:]
+                    else:
+                        n -= k - len(extra)
+                        extra.clear()
+                top = extra[-1] if extra else base[n - 1]
+                extra.append(states[top][lhs])
+        return len(kinds), _View(base, n, tuple(extra))
 
-    def _expected(self, stack: list[int]) -> set[str]:
+    def _expected(self, stack: list[int] | _View) -> set[str]:
         """Terminals that can really be shifted next (LALR lookaheads over-approximate)."""
-        return {k for k in self.t.states[stack[-1]]
-                if k in self.t.terminals and self._simulate(stack, [k]) == 1}
+        view = stack if type(stack) is _View else _View(stack, len(stack), ())  # type: ignore[arg-type]
+        top = view.extra[-1] if view.extra else view.base[view.n - 1]
+        return {k for k in self.t.states[top]
+                if k in self.t.terminals and self._run_view(view, [k])[0] == 1}
 
     def _last_token(self, values: list[Any]) -> Token | None:
         for v in reversed(values):
@@ -300,10 +366,18 @@ class _Parser:
             return None
         return None
 
-    def _report(self, stack: list[int], values: list[Any], kind: str, start: int, end: int) -> None:
-        if self.quiet or self.text.count("\n", self.last_error, start) == 0 and self.diagnostics:
+    def _report(self, stack: list[int], values: list[Any], kind: str, start: int, end: int,
+                prev_end: int | None = None) -> None:
+        if self.quiet or self.last_error >= 0 and self.text.count("\n", self.last_error, start) == 0:
             return
         self.last_error = start
+        if kind == "BAD":
+            self._bad_character(stack, start, end)
+            return
+        prev = self._last_token(values)
+        if (prev is not None and prev.kind == "NUMBER" and prev.text in ("-", "+")
+                and kind in ("NUMBER", "IDENT")):
+            return  # `- 1`: the binder reports the detached sign (SYN004); this is the same mistake
         expected = self._expected(stack)
         found = _describe(kind, self.text[start:end])
         prev = self._last_token(values)
@@ -312,10 +386,14 @@ class _Parser:
             if opener is not None:
                 line = self.text.count("\n", 0, opener.start) + 1
                 closer = _NAMES[_CLOSERS[opener.kind]]
-                self._error("SYN005", f"missing {closer} to close {_NAMES[opener.kind]} opened on line {line}",
-                            start, end)
+                if opener.kind != "LSQB" and prev_end is not None:
+                    # right after the last token, where Python's text_format reports it too
+                    start = end = prev_end
+                self._error("SYN005", f"missing {closer} to close {_NAMES[opener.kind]} opened on line "
+                            f"{line}", start, end)
                 return
-        if kind in ("RBRACE", "MORETHAN", "RSQB") and kind not in expected and self._open_bracket(values) is None:
+        if (kind in ("RBRACE", "MORETHAN", "RSQB") and kind not in expected
+                and self._open_bracket(values) is None):
             self._error("SYN005", f"unmatched {_NAMES[kind]}: no bracket is open here; remove it", start, end)
             return
         if prev is not None and prev.kind in ("IDENT", "EXTENSION") and {"COLON", "LBRACE"} <= expected:
@@ -325,6 +403,19 @@ class _Parser:
         else:
             msg = f"unexpected {found}; expected {_expected_phrase(expected, prev)}"
         self._error("SYN001", msg, start, end)
+
+    def _bad_character(self, stack: list[int], start: int, end: int) -> None:
+        ch = self.text[start]
+        if "\ud800" <= ch <= "\udfff":
+            return  # undecodable bytes: reported by the lexer (SYN007)
+        if ch == "\ufeff" and start == 0:
+            self._error("SYN002", "byte order mark (BOM) at the start of the file: AMCT's parser rejects it; "
+                        "save the file as UTF-8 without BOM", start, end)
+            return
+        message = f"unexpected character {ch!r}: not part of the text format"
+        if ch == "=" and "COLON" in self._expected(stack):
+            message += "; write ':' between a field name and its value"
+        self._error("SYN002", message, start, end)
 
     def _open_bracket(self, values: list[Any]) -> Token | None:
         for v in reversed(values):
@@ -338,10 +429,31 @@ class _Parser:
         if pending is not None:  # an inserted token did not fit after all: drop it
             return None, i
         kind, start, end = toks[i]
-        self._report(stack, values, kind, start, end)
+        if kind != "$END":
+            self.recoveries += 1
+            if self.recoveries > MAX_RECOVERIES:
+                # not a config file worth reading further: stop here, keep what was read
+                last = len(toks) - 1
+                if self.errors <= MAX_ERRORS:
+                    line = self.text.count("\n", 0, start) + 1
+                    self.diagnostics.append(Diagnostic(
+                        "SYN000", f"too many syntax errors; the rest of the file (from line {line}) "
+                        "is not checked", start, end, Severity.ERROR))
+                self.errors = MAX_ERRORS + 1  # nothing more is reported
+                self.quiet = _QUIET
+                return self._complete(stack, values), last
+        self._report(stack, values, kind, start, end, toks[i - 1][2] if i else None)
+        expected = sorted((k for k in self._expected(stack) if k in _REPAIR_ORDER),
+                          key=_REPAIR_ORDER.__getitem__)
+        if kind == "BAD":
+            # a stray character: read it as the token that fits ('=' as ':'), else skip it
+            after = self._ahead(i + 1, _LOOKAHEAD - 1)
+            for missing in expected:
+                if self._simulate(stack, [missing] + after) == len(after) + 1:
+                    return Token(missing, "", start, start, missing=True), i + 1
+            return None, i + 1
         self.quiet = _QUIET
-        ahead = [k for k, _, _ in toks[i:i + _LOOKAHEAD]]
-        expected = sorted((k for k in self._expected(stack) if k in _REPAIR_ORDER), key=_REPAIR_ORDER.__getitem__)
+        ahead = [kind] + self._ahead(i + 1, _LOOKAHEAD - 1)
         # 1. insert one expected token before this one
         for missing in expected:
             if self._simulate(stack, [missing] + ahead) == len(ahead) + 1:
@@ -354,30 +466,113 @@ class _Parser:
             for missing in expected:
                 if self._simulate(stack, [missing] + ahead[1:]) == len(ahead):
                     return Token(missing, "", start, start, missing=True), i + 1
-        # 4. panic: skip to a token some enclosing state accepts (with the token after it, so
-        #    a word inside a broken value is not taken for a field name), dropping what cannot
-        #    finish
+        # 4. insert two tokens: a field name followed by junk keeps the field (`x }` -> `x: ? }`),
+        #    so that later stages still see the name
+        for missing in expected:
+            for second in _PAIR_SECOND.get(missing, ()):
+                if self._simulate(stack, [missing, second] + ahead) == len(ahead) + 2:
+                    return Token(missing, "", start, start, missing=True), i
+        # 5. at the end of the text: complete every open construct, innermost first
+        if kind == "$END":
+            return self._complete(stack, values), i
+        # 6. panic: skip tokens until one fits (with the token after it, so that a word inside a
+        #    broken value is not taken for a field name), here or after closing some of the open
+        #    constructs. Nothing already read is dropped: a field name or value before the
+        #    error still reaches the later stages, which may have more to say about it.
+        chain = self._completions(stack)
+        # what each level's row has an action for: a superset of what it accepts (checked below)
+        rows = self.t.states
+        firsts = [rows[level.extra[-1] if level.extra else level.base[level.n - 1]].keys()
+                  for level, _ in chain]
+        union = set().union(*firsts)
         while True:
             kind = toks[i][0]
-            want = [k for k, _, _ in toks[i:i + 2]]
-            depth = len(stack)
-            while depth >= 1:
-                if self._simulate(stack[:depth], want) == len(want):
-                    del stack[depth:]
-                    del values[depth - 1:]
-                    return None, i
-                depth -= 1
             if kind == "$END":
-                # nothing fits even at the top: drop every open block
-                del stack[1:]
-                del values[:]
-                return None, i
+                return self._complete(stack, values), i
+            if kind in union:
+                want = [k for k, _, _ in toks[i:i + 2]]
+                for (level, inserted), first in zip(chain, firsts, strict=True):
+                    if kind in first and self._simulate(level, want) == len(want):
+                        for missing in inserted:
+                            self._feed(stack, values, Token(missing, "", start, start, missing=True))
+                        return None, i
             i += 1
+
+    def _completions(self, stack: list[int]) -> list[tuple[_View, list[str]]]:
+        """States reached by completing open constructs one missing token at a time, with the
+        tokens inserted to get there; up to the top level, at most _MAX_COMPLETIONS steps."""
+        level = _View(stack, len(stack), ())
+        chain = [(level, [])]
+        inserted: list[str] = []
+        for _ in range(_MAX_COMPLETIONS):
+            if self._simulate(level, ["$END"]) == 1:
+                break
+            for kind in _COMPLETION_ORDER:
+                accepted, after = self._run_view(level, [kind])
+                if accepted:
+                    break
+            else:  # pragma: no cover - every state of the grammar accepts one of them
+                break
+            level = after
+            inserted = inserted + [kind]
+            chain.append((level, inserted))
+        return chain
+
+    def _ahead(self, i: int, count: int) -> list[str]:
+        """The kinds of the next `count` tokens from toks[i], stray characters left out."""
+        out: list[str] = []
+        toks = self.toks
+        while len(out) < count and i < len(toks):
+            kind = toks[i][0]
+            if kind != "BAD":
+                out.append(kind)
+            i += 1
+        return out
+
+    def _complete(self, stack: list[int], values: list[Any]) -> Token | None:
+        """A missing token that brings the parse closer to its end: closer, value, ':' or '{'
+        (None when the parse can end here)."""
+        if self._simulate(stack, ["$END"]) == 1:
+            return None
+        expected = self._expected(stack)
+        for kind in _COMPLETION_ORDER:
+            if kind in expected:
+                return Token(kind, "", len(self.text), len(self.text), missing=True)
+        # not reached with this grammar; dropping every open block still ends the parse
+        del stack[1:]
+        del values[:]
+        return None
+
+    def _feed(self, stack: list[int], values: list[Any], tok: Token) -> None:
+        """Feed a token the automaton accepts, building values as run() does."""
+        assert _RULES is not None
+        states = self.t.states
+        while True:
+            action = states[stack[-1]][tok.kind]
+            if action >= 0:
+                stack.append(action)
+                values.append(tok)
+                return
+            lhs, n, handler = _RULES[~action]
+            if n:
+                children = values[-n:]
+                del values[-n:]
+                del stack[-n:]
+            else:
+                children = []
+            values.append(handler(children))
+            stack.append(states[stack[-1]][lhs])
 
 
 # Tokens a repair may invent, most plausible first. Openers, '.' and '/' are never invented:
 # they would lead the parse into a block or a name the user did not write.
 _REPAIR_ORDER = {"COLON": 0, "RBRACE": 1, "MORETHAN": 2, "RSQB": 3, "COMMA": 4, "IDENT": 5}
+# The second token of a two-token insertion, by the first.
+_PAIR_SECOND = {"COLON": ("IDENT",)}
+# Completing the text at its end: close what is open, else give the missing value, ':', or the
+# '{' of a message a list still needs after its ','.
+_COMPLETION_ORDER = ("RBRACE", "MORETHAN", "RSQB", "IDENT", "COLON", "LBRACE")
+_MAX_COMPLETIONS = 48
 
 
 def parse(text: str) -> tuple[SyntaxTree, list[Diagnostic]]:

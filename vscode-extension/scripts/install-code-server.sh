@@ -64,7 +64,20 @@ if [ -n "$rg_target" ]; then
     fi
 fi
 
-# 3. npm install into a local folder (npm install -g fails with npm 11 in the nested install).
+# 3. argon2, node-pty and @parcel/watcher are built from source, and node-gyp downloads the Node
+#    headers from nodejs.org (not reachable) unless told where the installed ones are.
+if [ -z "${npm_config_nodedir:-}" ]; then
+    node_prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+    headers="$node_prefix/include/node/node_version.h"
+    if [ -f "$headers" ]; then
+        version=$(awk '/define NODE_(MAJOR|MINOR|PATCH)_VERSION/ {printf "%s%s", sep, $3; sep="."}' "$headers")
+        if [ "v$version" = "$(node --version)" ]; then
+            export npm_config_nodedir="$node_prefix"
+        fi
+    fi
+fi
+
+# 4. npm install into a local folder (npm install -g fails with npm 11 in the nested install).
 #    npm_config_yes=true: node-pty's postinstall runs `npx node-gyp`, which yes=false cancels.
 #    npm_config_unsafe_perm=true: code-server's postinstall refuses to run as root without it.
 mkdir -p "$PREFIX"

@@ -1,0 +1,237 @@
+"""Where the cursor is: in which message, on which field, at a field name or at a value.
+
+Read from the token stream, not the tree: while the user types, the file is broken more often than
+not (`ifmr_quantize {` with no `}` yet, `dst_type:` with no value), and the tokens before the
+cursor still say everything needed. A small state machine walks them, keeping a stack of the
+blocks opened so far; the tokens after the cursor are only scanned for the names the enclosing
+block already sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+
+from ..document import did_you_mean
+from .snapshot import Snapshot
+from .tokens import Raw, Tok
+
+NAME = "name"  # where a field name is written (or on one)
+VALUE = "value"  # after `name:`, or inside `name: [ ... ]`
+COMMENT = "comment"
+NONE = "none"  # nothing sensible to offer (after `name` with no ':' on the same line, inside `[ext]`)
+
+_WORDS = frozenset(("IDENT", "NUMBER", "STRING", "BADSTRING"))
+_SCALARS = frozenset(("NUMBER", "STRING", "BADSTRING"))
+_OPEN = frozenset(("LBRACE", "LESSTHAN"))
+_CLOSE = frozenset(("RBRACE", "MORETHAN"))
+
+
+@dataclass
+class CursorContext:
+    kind: str
+    offset: int
+    path: tuple[str, ...]  # names of the enclosing blocks, outermost first
+    descriptor: Descriptor | None  # the message whose fields belong here; None off the schema
+    field: FieldDescriptor | None  # the field named at the cursor (NAME) or being given a value (VALUE)
+    field_name: str | None  # that field's name as written (may be unknown to the schema)
+    word: Tok | None  # the token under the cursor, replaced by a completion
+    present: frozenset[str] = frozenset()  # fields the enclosing block sets, besides the word
+    block: tuple[int, int] = (0, 0)  # range of the enclosing block (the whole text at top level)
+    comment: Tok | None = None
+    colon_before: bool = False  # VALUE right after ':' with no space: a completion adds one
+    path_fields: tuple[FieldDescriptor | None, ...] = field(default=())
+
+    @property
+    def replace(self) -> tuple[int, int]:
+        """The range a completion replaces: the word under the cursor, else nothing."""
+        if self.word is None:
+            return self.offset, self.offset
+        return self.word.start, self.word.end
+
+    @property
+    def in_string(self) -> bool:
+        return self.word is not None and self.word.kind in ("STRING", "BADSTRING")
+
+
+class _Frame:
+    __slots__ = ("name", "present", "in_list", "start")
+
+    def __init__(self, name: str | None, start: int, in_list: bool = False) -> None:
+        self.name = name
+        self.present: set[str] = set()
+        self.in_list = in_list
+        self.start = start
+
+
+def _word_at(toks: list[Raw], offset: int) -> int | None:
+    """Index of the IDENT/NUMBER/STRING token the cursor is in or right after, if any."""
+    lo, hi = 0, len(toks)
+    while lo < hi:  # first token ending at or after the offset
+        mid = (lo + hi) // 2
+        if toks[mid][2] < offset:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < len(toks):
+        kind, start, end = toks[lo]
+        if start < offset <= end and (kind in _WORDS or kind == "COMMENT"):
+            if kind == "STRING" and offset == end:
+                return None  # after the closing quote
+            return lo
+    return None
+
+
+def cursor_context(snap: Snapshot, offset: int) -> CursorContext:
+    text = snap.text
+    offset = max(0, min(offset, len(text)))
+    toks = snap.tokens
+    at = _word_at(toks, offset)
+    if at is not None and toks[at][0] == "COMMENT":
+        return CursorContext(COMMENT, offset, (), None, None, None, None, comment=Tok(*toks[at]))
+    word = Tok(*toks[at]) if at is not None else None
+    stop = at if at is not None else _first_after(toks, offset)
+
+    stack = [_Frame(None, 0)]
+    state = NAME
+    pending: str | None = None  # the last field name seen
+    pending_end = 0
+    for i in range(stop):
+        kind, start, end = toks[i]
+        if kind == "COMMENT":
+            continue
+        if state == "ext":
+            if kind == "RSQB":
+                state, pending, pending_end = "after_name", None, end
+            continue
+        if kind == "IDENT":
+            if state == VALUE and not _names_field(toks, i + 1):
+                stack[-1].present.add(pending or "")
+                state = NAME
+            elif state != "list":
+                # a name, or (`a:` then `b: 1`) the next field after a value left out
+                pending, pending_end = text[start:end], end
+                state = "after_name"
+        elif kind in _SCALARS:
+            if state == VALUE:
+                stack[-1].present.add(pending or "")
+            if state != "list":
+                state = NAME
+        elif kind == "COLON":
+            if state == "after_name":
+                stack[-1].present.add(pending or "")  # written, even if its value is still missing
+                state = VALUE
+        elif kind in _OPEN:
+            if state in ("after_name", VALUE):
+                stack[-1].present.add(pending or "")
+                stack.append(_Frame(pending, start))
+            elif state == "list":
+                stack.append(_Frame(pending, start, in_list=True))
+            else:
+                stack.append(_Frame(None, start))
+            state = NAME
+        elif kind in _CLOSE:
+            if len(stack) > 1:
+                frame = stack.pop()
+                if frame.in_list:
+                    state, pending = "list", frame.name
+                else:
+                    state = NAME
+        elif kind == "LSQB":
+            if state == VALUE:
+                stack[-1].present.add(pending or "")
+                state = "list"
+            elif state != "list":
+                state = "ext"
+        elif kind == "RSQB":
+            if state == "list":
+                state = NAME
+        elif kind in ("COMMA", "SEMICOLON"):
+            if state != "list":
+                state = NAME
+
+    kind_here = NONE
+    name: str | None = None
+    if word is not None:
+        if state in (NAME, "after_name") and word.kind == "IDENT":
+            kind_here, name = NAME, text[word.start:word.end]
+        elif state in (VALUE, "list"):
+            kind_here, name = VALUE, pending
+    elif state in (VALUE, "list"):
+        kind_here, name = VALUE, pending
+    elif state == NAME or (state == "after_name" and "\n" in text[pending_end:offset]):
+        kind_here = NAME
+
+    frame = stack[-1]
+    end = _block_end(toks, stop + (1 if word is not None else 0), frame.present, text)
+    path = tuple(f.name or "" for f in stack[1:])
+    descriptor, path_fields = _resolve(snap.top, path)
+    fd = None
+    if descriptor is not None and name is not None:
+        fd = descriptor.fields_by_name.get(name)
+    colon_before = kind_here == VALUE and word is None and offset > 0 and text[offset - 1] == ":"
+    present = frozenset(frame.present - {""})
+    return CursorContext(kind_here, offset, path, descriptor, fd, name, word, present,
+                         (frame.start, end), None, colon_before, path_fields)
+
+
+def _names_field(toks: list[Raw], i: int) -> bool:
+    """Is the token after an IDENT a ':' or '{' (so the IDENT is a field name, not a value)?"""
+    n = len(toks)
+    while i < n and toks[i][0] == "COMMENT":
+        i += 1
+    return i < n and (toks[i][0] == "COLON" or toks[i][0] in _OPEN)
+
+
+def _first_after(toks: list[Raw], offset: int) -> int:
+    """Index of the first token that starts at or after the offset."""
+    lo, hi = 0, len(toks)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if toks[mid][1] < offset:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _block_end(toks: list[Raw], i: int, present: set[str], text: str) -> int:
+    """Scan to the end of the enclosing block, adding the field names it sets after the cursor."""
+    depth = 0
+    n = len(toks)
+    while i < n:
+        kind, start, end = toks[i]
+        if kind in _OPEN or kind == "LSQB":
+            depth += 1
+        elif kind in _CLOSE or kind == "RSQB":
+            depth -= 1
+            if depth < 0:
+                return end
+        elif kind == "IDENT" and depth == 0:
+            j = i + 1
+            while j < n and toks[j][0] == "COMMENT":
+                j += 1
+            if j < n and (toks[j][0] == "COLON" or toks[j][0] in _OPEN):
+                present.add(text[start:end])
+        i += 1
+    return len(text)
+
+
+def _resolve(top: Descriptor, path: tuple[str, ...]
+             ) -> tuple[Descriptor | None, tuple[FieldDescriptor | None, ...]]:
+    """The message a path of field names leads to; a misspelt name is read as its did-you-mean."""
+    descriptor: Descriptor | None = top
+    fields: list[FieldDescriptor | None] = []
+    for name in path:
+        if descriptor is None:
+            fields.append(None)
+            continue
+        by_name = descriptor.fields_by_name
+        fd = by_name.get(name)
+        if fd is None and name:
+            guess = did_you_mean(name, list(by_name))
+            fd = by_name.get(guess) if guess else None
+        fields.append(fd)
+        descriptor = fd.message_type if fd is not None and fd.type == FieldDescriptor.TYPE_MESSAGE else None
+    return descriptor, tuple(fields)

@@ -1,0 +1,3 @@
+from .server import run_stdio
+
+run_stdio()

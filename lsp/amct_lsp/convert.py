@@ -1,0 +1,87 @@
+"""Offsets (the core's positions) to LSP positions and back.
+
+LSP counts lines split at '\\n', '\\r\\n' or '\\r', and characters in UTF-16 code units. The
+core's LineIndex only knows '\\n' (what the text format cares about), so the LSP layer keeps its
+own index: a lone '\\r' or an astral character in a pasted text must not shift any position.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from weakref import WeakKeyDictionary
+
+from lsprotocol import types
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class Positions:
+    """Line starts of a text by LSP's rules, and conversions to and from UTF-16 positions."""
+
+    __slots__ = ("text", "starts", "ends", "astral")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        starts = [0]
+        ends = []
+        for m in _BREAK.finditer(text):
+            ends.append(m.start())
+            starts.append(m.end())
+        ends.append(len(text))
+        self.starts = starts
+        self.ends = ends  # where each line's content ends (before its line break)
+        self.astral = bool(text) and max(text) > "\uffff"
+
+    def position(self, offset: int) -> types.Position:
+        offset = max(0, min(offset, len(self.text)))
+        line = bisect_right(self.starts, offset) - 1
+        start = self.starts[line]
+        if offset > self.ends[line]:  # inside a '\r\n': the end of the line
+            offset = self.ends[line]
+        col = offset - start
+        if self.astral:
+            col += sum(1 for ch in self.text[start:offset] if ch > "\uffff")
+        return types.Position(line=line, character=col)
+
+    def offset(self, pos: types.Position) -> int:
+        """The offset of an LSP position; past a line's end or the text's end it is clamped."""
+        line = pos.line
+        if line < 0:
+            return 0
+        if line >= len(self.starts):
+            return len(self.text)
+        start, end = self.starts[line], self.ends[line]
+        want = max(pos.character, 0)
+        if not self.astral:
+            return min(start + want, end)
+        units = 0
+        i = start
+        text = self.text
+        while i < end and units < want:
+            units += 2 if text[i] > "\uffff" else 1
+            i += 1
+        return i
+
+    def range(self, start: int, end: int) -> types.Range:
+        end = max(start, end)
+        return types.Range(start=self.position(start), end=self.position(end))
+
+    def offsets(self, rng: types.Range) -> tuple[int, int]:
+        start = self.offset(rng.start)
+        end = self.offset(rng.end)
+        return (start, end) if start <= end else (end, start)
+
+    def line_of(self, offset: int) -> int:
+        return self.position(offset).line
+
+
+_CACHE: WeakKeyDictionary[object, Positions] = WeakKeyDictionary()
+
+
+def positions(snap: object) -> Positions:
+    """The index of a snapshot's text, built once per snapshot."""
+    found = _CACHE.get(snap)
+    if found is None:
+        found = _CACHE[snap] = Positions(snap.text)  # type: ignore[attr-defined]
+    return found

@@ -1,0 +1,34 @@
+"""The TextMate grammar's own tests (vscode-tmgrammar-test) under pytest: the scope assertions in
+vscode-extension/test/grammar/*.cfg and the token snapshots of the bundled examples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .extension_build import EXTENSION, REPO, npm_ci, require, run
+
+GRAMMAR_TESTS = EXTENSION / "test" / "grammar"
+SNAPSHOTS = GRAMMAR_TESTS / "examples"
+EXAMPLES = sorted((REPO.parent / "shared" / "examples").glob("*.cfg"))
+
+
+def test_grammar_tests_pass() -> None:
+    require(["node", "npm"])
+    # vscode-tmgrammar-snap writes a missing snapshot and passes: every input needs its .snap
+    unsnapped = [p.name for p in SNAPSHOTS.glob("*.cfg") if not p.with_name(p.name + ".snap").is_file()]
+    assert not unsnapped, f"no snapshot for {unsnapped}: run `npm run test:grammar:snap:update` and review"
+    assert list(GRAMMAR_TESTS.glob("*.cfg")), "no grammar unit tests found"
+    npm_ci()
+    out = run(["npm", "run", "--silent", "test:grammar"], EXTENSION, "the grammar tests").stdout
+    # every test file was run (a glob that matched nothing would pass quietly)
+    for path in [*GRAMMAR_TESTS.glob("*.cfg"), *SNAPSHOTS.glob("*.cfg")]:
+        assert path.name in out, f"{path.name} was not run:\n{out}"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_every_example_has_a_grammar_snapshot(example: Path) -> None:
+    copy = SNAPSHOTS / example.name
+    assert copy.is_file(), f"copy {example.name} to {copy.parent} and run `npm run test:grammar:snap:update`"
+    assert copy.read_bytes() == example.read_bytes(), f"{copy} differs from {example}: copy it again"
