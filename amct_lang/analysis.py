@@ -84,6 +84,12 @@ def _matches(code: str, patterns: set[str]) -> bool:
     return any(code.startswith(p) for p in patterns)
 
 
+def _named(code: str, names: set[str]) -> bool:
+    """Suppression comments name a code exactly, or a whole family ("CAL"); a partial code such
+    as "SCH00" silences nothing, so a typo cannot hide more than was meant."""
+    return code in names or code[:3] in names
+
+
 def _filter(tree: SyntaxTree, diagnostics: list[Diagnostic], select: Iterable[str],
             ignore: Iterable[str]) -> list[Diagnostic]:
     selected = {s.strip().upper() for s in select if s.strip()}
@@ -103,9 +109,9 @@ def _filter(tree: SyntaxTree, diagnostics: list[Diagnostic], select: Iterable[st
     for d in diagnostics:
         if selected and not _matches(d.code, selected):
             continue
-        if _matches(d.code, ignored) or _matches(d.code, file_off):
+        if _matches(d.code, ignored) or _named(d.code, file_off):
             continue
-        if line_off and _matches(d.code, line_off.get(tree.lines.line_col(d.start)[0], set())):
+        if line_off and _named(d.code, line_off.get(tree.lines.line_col(d.start)[0], set())):
             continue
         out.append(d)
     return out
