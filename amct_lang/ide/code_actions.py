@@ -132,8 +132,8 @@ def _suppressions(snap: Snapshot, d: Diagnostic) -> list[Action]:
     out = [Action(f"Disable {d.code} on this line", QUICKFIX, (edit,), (d,))]
     at = _after_header(snap)
     newline = "\r\n" if "\r\n" in text[:text.find("\n") + 1] else "\n"
-    comment = f"# amct-lint: disable-file={d.code}"
-    insert = comment + newline if at < len(text) or text.endswith("\n") else newline + comment
+    wide = f"# amct-lint: disable-file={d.code}"
+    insert = wide + newline if at < len(text) or text.endswith("\n") else newline + wide
     out.append(Action(f"Disable {d.code} in this file", QUICKFIX, (Edit(at, at, insert),), (d,)))
     return out
 

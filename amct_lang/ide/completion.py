@@ -229,7 +229,7 @@ def _dialect_doc(names: list[str]) -> str:
 def _header_snippets(snap: Snapshot, span: tuple[int, int]) -> list[Completion]:
     start, end = span
     schema = snap.analysis.schema
-    out = []
+    out: list[Completion] = []
     seen: set[str] = set()
     for name in DIALECTS:
         message = schema.top(name).name

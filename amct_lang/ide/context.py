@@ -9,7 +9,7 @@ block already sets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
@@ -41,7 +41,7 @@ class CursorContext:
     block: tuple[int, int] = (0, 0)  # range of the enclosing block (the whole text at top level)
     comment: Tok | None = None
     colon_before: bool = False  # VALUE right after ':' with no space: a completion adds one
-    path_fields: tuple[FieldDescriptor | None, ...] = field(default=())
+    path_fields: tuple[FieldDescriptor | None, ...] = ()
 
     @property
     def replace(self) -> tuple[int, int]:

@@ -18,6 +18,7 @@ from google.protobuf.descriptor import FieldDescriptor
 
 from ..diagnostics import Diagnostic, Edit, Fix
 from ..document import did_you_mean
+from ..rules.context import remove_field
 from ..syntax.nodes import Field, ListValue, Message
 from .context import cursor_context
 from .layout import indent_unit, line_indent
@@ -69,6 +70,11 @@ def _wrong_kind(snap: Snapshot, d: Diagnostic) -> list[Fix]:
         inner = written[1:-1]
         if _valid_bare(fd, inner):
             return [Fix("Remove the quotes", (Edit(d.start, d.end, inner),), safe=True)]
+    if fd.type == FD.TYPE_BOOL and ctx.word.kind in ("IDENT", "NUMBER"):
+        # `TRUE`, `yes`, `2`: the allowed spellings, the likely one first
+        likely = "false" if written.lower() in ("false", "no", "off", "n") else "true"
+        return [Fix(f"Replace with '{v}'", (Edit(d.start, d.end, v),))
+                for v in (likely, "false" if likely == "true" else "true")]
     return []
 
 
@@ -100,8 +106,8 @@ def _duplicate(snap: Snapshot, d: Diagnostic) -> list[Fix]:
     keeps_meaning = type(this.value) is not Message  # duplicate blocks are merged, not replaced
     if first is not None:
         fixes.append(Fix(f"Remove the earlier '{first.name.text}' (AMCT uses this one)",
-                         (_removal(snap.text, first),), safe=keeps_meaning))
-    fixes.append(Fix(f"Remove this '{this.name.text}'", (_removal(snap.text, this),)))
+                         (remove_field(snap.text, first),), safe=keeps_meaning))
+    fixes.append(Fix(f"Remove this '{this.name.text}'", (remove_field(snap.text, this),)))
     return fixes
 
 
@@ -145,20 +151,6 @@ def _field_named_at(snap: Snapshot, start: int) -> Field | None:
             elif type(value) is ListValue and value.start <= start <= value.end:
                 stack.extend(item.fields for item in value.items if type(item) is Message)
     return None
-
-
-def _removal(text: str, f: Field) -> Edit:
-    """Delete a field; with its whole line when nothing else is on it."""
-    start, end = f.start, f.end
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    if line_end < 0:
-        line_end = len(text)
-    if not text[line_start:start].strip() and not text[end:line_end].strip():
-        return Edit(line_start, min(line_end + 1, len(text)), "")
-    while end < len(text) and text[end] in " \t":
-        end += 1
-    return Edit(start, end, "")
 
 
 _HANDLERS = {

@@ -62,16 +62,16 @@ def _field(text: str, f: Field) -> Symbol:
         children = []
         for i, item in enumerate(items):
             label = f"{name}[{i}]"
-            if type(item) is Message:
+            if isinstance(item, Message):
                 children.append(Symbol(label, BLOCK, _naming(text, item), item.start, item.end, item.start,
                                        item.open.end, _fields(text, item.fields)))
-            elif not item.missing:
+            elif isinstance(item, Scalar) and not item.missing:
                 kind, detail = _scalar(text, item)
                 children.append(Symbol(label, kind, detail, item.start, item.end, item.start, item.end))
         n = len(items)
         return Symbol(name, LIST, f"[{n} item{'s' if n != 1 else ''}]", start, end, f.name.start, f.name.end,
                       children)
-    kind, detail = _scalar(text, value)
+    kind, detail = _scalar(text, value) if isinstance(value, Scalar) else (STRING, "")
     return Symbol(name, kind, detail, start, end, f.name.start, f.name.end)
 
 

@@ -27,8 +27,8 @@ def lex(text: str) -> list[Raw]:
     out: list[Raw] = []
     append = out.append
     for m in t.token_regex.finditer(text):
-        group = m.lastindex
-        kind = kinds[group]  # type: ignore[index]
+        group = m.lastindex or 0
+        kind = kinds[group]
         if kind != "EOF":
             start, end = m.span(group)
             append((kind, start, end))

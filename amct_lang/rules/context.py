@@ -251,10 +251,14 @@ def replace_string(entry: Entry, text: str, new: str) -> Fix:
 def remove_field(text: str, field: Field) -> Edit:
     """Delete a whole field, with its line when nothing else stands on it."""
     start, end = field.start, field.end
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end < 0 else line_end
-    if not text[line_start:start].strip() and not text[end:line_end].strip():
+    # walk over blanks only (never slice the line: one-line files can be megabytes long)
+    line_start = start
+    while line_start > 0 and text[line_start - 1] in " \t\r":
+        line_start -= 1
+    line_end = end
+    while line_end < len(text) and text[line_end] in " \t\r":
+        line_end += 1
+    if (line_start == 0 or text[line_start - 1] == "\n") and (line_end == len(text) or text[line_end] == "\n"):
         return Edit(line_start, min(line_end + 1, len(text)), "")
     while end < len(text) and text[end] in " \t":
         end += 1

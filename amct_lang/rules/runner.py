@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 from ..diagnostics import Diagnostic
@@ -10,6 +11,9 @@ from ..schema import Schema
 from ..syntax.nodes import SyntaxTree
 from .catalog import all_rules
 from .context import RuleContext
+
+
+MAX_PER_RULE = 100
 
 
 def run_rules(tree: SyntaxTree, root: BoundMessage, dialect: str, schema: Schema, model: Any = None,
@@ -24,5 +28,11 @@ def run_rules(tree: SyntaxTree, root: BoundMessage, dialect: str, schema: Schema
             continue
         if rule.needs_model and model is None:
             continue
-        out.extend(rule.check(ctx))
+        found = list(islice(rule.check(ctx), MAX_PER_RULE + 1))  # rules are generators: stop early
+        if len(found) > MAX_PER_RULE:
+            last = found[MAX_PER_RULE]
+            found[MAX_PER_RULE] = rule.diagnostic(
+                f"more than {MAX_PER_RULE} {rule.code} findings in this file; the rest are not shown",
+                last.start, last.end)
+        out.extend(found)
     return out

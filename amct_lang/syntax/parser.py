@@ -2,9 +2,16 @@
 
 An LALR driver over the tables Lark builds from grammar/textproto.lark, with error recovery:
 at an unexpected token it tries, in order, inserting one expected token, deleting the token,
-or replacing it, and keeps the first repair after which the next tokens parse; failing that it
-skips to a point where a field can start. Errors right after a repair are suppressed until three
-tokens have been shifted, so one mistake gives one diagnostic.
+replacing it, or inserting ':' and a value, and keeps the first repair after which the next
+tokens parse. Failing that it skips tokens until one fits, possibly after closing open blocks,
+but never drops what it already read: a field name or value before an error still reaches the
+binder, which reports what text_format would report first (an unknown name, a wrong value).
+At the end of the text every open construct is completed. A stray character is a token of its
+own, read as the token that fits there ('=' as ':') or skipped.
+
+Errors right after a repair are suppressed until three tokens have been shifted, and only one is
+reported per line, so one mistake gives one diagnostic. After MAX_ERRORS errors the rest are
+counted but not shown; after MAX_RECOVERIES repairs the rest of the text is not parsed.
 """
 
 from __future__ import annotations

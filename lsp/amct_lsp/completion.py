@@ -36,7 +36,8 @@ def register(server: AmctLanguageServer) -> None:
         snap = await server.snapshot(uri)
         if snap is None:
             return None
-        path = Path(to_fs_path(uri)) if uri.startswith("file:") else None
+        fs_path = to_fs_path(uri) if uri.startswith("file:") else None
+        path = Path(fs_path) if fs_path else None
         items = ide.complete(snap, positions(snap).offset(params.position), lambda: model_files(path))
         caps = _item_caps(server)
         return types.CompletionList(is_incomplete=False, items=[_item(snap, it, caps) for it in items])

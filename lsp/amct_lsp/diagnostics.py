@@ -120,7 +120,6 @@ async def _check(server: AmctLanguageServer, uri: str) -> None:
         if not server.pull_diagnostics and (server.settings.lint_run != ON_SAVE or snap is st.saved):
             server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                 uri=uri, diagnostics=lsp_diagnostics(server, snap, uri), version=version))
-            st.published = version
     except Exception as exc:  # noqa: BLE001 - one failed check must not stop the next ones
         server.failed(f"checking {uri}", exc)
     finally:

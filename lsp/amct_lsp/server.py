@@ -112,8 +112,7 @@ class DocState:
     """What the server keeps per open document beside its text: the current snapshot and the
     state of its diagnostics (see diagnostics.py)."""
 
-    __slots__ = ("uri", "key", "text", "future", "saved", "timer", "running", "dirty", "last_change",
-                 "published")
+    __slots__ = ("uri", "key", "text", "future", "saved", "timer", "running", "dirty", "last_change")
 
     def __init__(self, uri: str) -> None:
         self.uri = uri
@@ -125,7 +124,6 @@ class DocState:
         self.running = False
         self.dirty = False
         self.last_change = 0.0
-        self.published: int | None = None
 
 
 class AmctLanguageServer(LanguageServer):
@@ -238,11 +236,13 @@ class AmctLanguageServer(LanguageServer):
         st = self.state(uri)
         text = doc.text
         key = (doc.version, self.generation)
-        if st.future is not None and st.key != key and st.text == text and key[1] == st.key[1]:
+        if st.future is not None and st.key is not None and st.key != key and st.text == text \
+                and key[1] == st.key[1]:
             st.key = key  # a new version with the same text (undo, a no-op edit): same analysis
         if st.future is None or st.key != key or st.text != text or \
                 (st.future.done() and st.future.exception() is not None):
-            path = Path(to_fs_path(uri)) if uri.startswith("file:") and to_fs_path(uri) else None
+            fs_path = to_fs_path(uri) if uri.startswith("file:") else None
+            path = Path(fs_path) if fs_path else None
             loop = asyncio.get_running_loop()
             st.key, st.text = key, text
             if len(text) <= INLINE_LIMIT and not self.settings.model and "amct-model" not in text:

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import pytest
 import pytest_lsp
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
-from .support import CLIENTS, SERVER, SERVER_ENV, initialize_params, make_client
-
-CONFIG = ClientServerConfig(server_command=SERVER, client_factory=make_client, server_env=SERVER_ENV)
+from .support import CLIENTS, config, initialize_params
 
 
-@pytest_lsp.fixture(scope="session", params=CLIENTS, config=CONFIG)
+@pytest_lsp.fixture(scope="session", params=CLIENTS, config=config())
 async def client(request: pytest.FixtureRequest, lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
     # the server's answer, for tests that read its capabilities
     lsp_client.initialized_with = await lsp_client.initialize_session(initialize_params(request.param))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -12,7 +14,7 @@ from typing import Any
 import pytest
 from lsprotocol import types
 from pygls.protocol import default_converter
-from pytest_lsp import LanguageClient
+from pytest_lsp import ClientServerConfig, LanguageClient
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,7 +26,8 @@ VSCODE = "visual-studio-code@v1.65.2"
 NEOVIM = "neovim@v0.7.0"
 NEOVIM_PULL = "neovim@v0.10.0"  # pulls diagnostics (textDocument/diagnostic)
 CLIENTS = [VSCODE, NEOVIM]
-WORKDIR = Path(tempfile.mkdtemp(prefix="amct-lsp-tests-"))
+WORKDIR = Path(tempfile.mkdtemp(prefix="amct-lsp-tests-"))  # the documents' folder (on disk for models)
+atexit.register(shutil.rmtree, WORKDIR, ignore_errors=True)
 TIMEOUT = 20.0
 # every test module: `pytestmark = MARKS` (async tests sharing one server per editor profile for
 # the whole session; a response that breaks the spec or the client's capabilities fails the test)
@@ -47,6 +50,11 @@ def make_client() -> LanguageClient:
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
     register_lsp_features(client, features)
     return client
+
+
+def config() -> ClientServerConfig:
+    """How pytest-lsp starts the server: `python -m amct_lang lsp`, with the recording client."""
+    return ClientServerConfig(server_command=SERVER, client_factory=make_client, server_env=SERVER_ENV)
 
 
 def initialize_params(spec: str, options: dict[str, Any] | None = None) -> types.InitializeParams:

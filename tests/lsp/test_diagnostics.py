@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from amct_lang.analysis import analyze
 
@@ -20,12 +20,11 @@ from .support import (
     NEOVIM,
     NEOVIM_PULL,
     REPO,
-    SERVER,
     SERVER_ENV,
+    config,
     diagnostics,
     ident,
     initialize_params,
-    make_client,
     open_doc,
     position,
     published,
@@ -33,7 +32,6 @@ from .support import (
 )
 
 pytestmark = MARKS
-CONFIG = ClientServerConfig(server_command=SERVER, client_factory=make_client, server_env=SERVER_ENV)
 EXAMPLES = sorted((REPO.parent / "shared" / "examples").glob("*.cfg"))  # ../shared beside the repo
 BROKEN = """# 量化配置: 中文注释
 activation_offset: "true"
@@ -136,7 +134,7 @@ async def test_dialect_setting_applies(client: LanguageClient) -> None:
 
 
 # -- a client that pulls ----------------------------------------------------------------------------
-@pytest_lsp.fixture(scope="session", config=CONFIG)
+@pytest_lsp.fixture(scope="session", config=config())
 async def puller(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
     await lsp_client.initialize_session(initialize_params(NEOVIM_PULL))
     yield
@@ -159,7 +157,7 @@ async def test_pull_returns_the_same_and_nothing_is_pushed(puller: LanguageClien
 
 
 # -- lint.run: onSave -------------------------------------------------------------------------------
-@pytest_lsp.fixture(scope="session", config=CONFIG)
+@pytest_lsp.fixture(scope="session", config=config())
 async def on_save(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
     await lsp_client.initialize_session(initialize_params(NEOVIM, {"lint": {"run": "onSave"}}))
     yield

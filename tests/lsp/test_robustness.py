@@ -23,10 +23,10 @@ from amct_lang.analysis import analyze
 from .support import (
     MARKS,
     REPO,
-    SERVER,
     SERVER_ENV,
     TIMEOUT,
     VSCODE,
+    config,
     ident,
     initialize_params,
     make_client,
@@ -35,7 +35,6 @@ from .support import (
 )
 
 pytestmark = MARKS
-CONFIG = ClientServerConfig(server_command=SERVER, client_factory=make_client, server_env=SERVER_ENV)
 EDITS = 2500
 SEED = 20261122
 EXAMPLE = REPO.parent / "shared" / "examples" / "calibration_uniform.cfg"
@@ -105,7 +104,7 @@ def random_text(rng: random.Random) -> str:
     return "".join(chars)
 
 
-@pytest_lsp.fixture(scope="session", config=CONFIG)
+@pytest_lsp.fixture(scope="session", config=config())
 async def fresh(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
     await lsp_client.initialize_session(initialize_params(VSCODE))
     yield

@@ -22,7 +22,7 @@ from amct_lang.schema import DIALECTS
 
 # text_format unescapes with Python's codec, which warns about (and keeps) unknown escapes such
 # as "\q"; we use the same function, so both accept them alike.
-pytestmark = pytest.mark.filterwarnings("ignore:invalid escape sequence:DeprecationWarning")
+pytestmark = pytest.mark.filterwarnings("ignore:invalid .*escape sequence:DeprecationWarning")
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 CORPUS = sorted([*SHARED.glob("examples/*.cfg"), *SHARED.glob("corpus/realworld/*.cfg")])

@@ -19,6 +19,9 @@ from amct_lang.schema import DIALECTS
 from amct_lang.syntax import ListValue, Message, Scalar, fastpath, parse
 from amct_lang.syntax.parser import MAX_ERRORS, _Parser
 
+# unknown escapes ("\\q") are kept by protobuf's unescaping, with a warning from Python's codec
+pytestmark = pytest.mark.filterwarnings("ignore:invalid .*escape sequence:DeprecationWarning")
+
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 EXAMPLES = sorted([*SHARED.glob("examples/*.cfg"), *SHARED.glob("corpus/realworld/*.cfg")])
 EXAMPLE_TEXTS = [p.read_text(encoding="utf-8") for p in EXAMPLES] or [
