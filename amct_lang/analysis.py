@@ -7,7 +7,8 @@ raises on user input.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .diagnostics import Diagnostic
 from .document import BoundMessage, bind, to_message

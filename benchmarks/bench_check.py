@@ -12,12 +12,11 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import big_config  # noqa: E402
-
 from google.protobuf import text_format  # noqa: E402
 
 from amct_lang.analysis import analyze  # noqa: E402
@@ -48,8 +47,8 @@ def main() -> None:
     rows = []
     inputs = {"seed example": SEED.read_text(encoding="utf-8"), "28k-line file": big_config(2000)}
     for label, text in inputs.items():
-        ours = best(lambda: analyze(text, "calibration"), args.repeat)
-        ref = best(lambda: text_format.Parse(text, cls()), args.repeat)
+        ours = best(lambda text=text: analyze(text, "calibration"), args.repeat)
+        ref = best(lambda text=text: text_format.Parse(text, cls()), args.repeat)
         rows.append((label, len(text.splitlines()), ours, ref))
     print(f"{'input':<16}{'lines':>7}{'amct-lang check':>18}{'text_format.Parse':>20}{'ratio':>8}")
     for label, lines, ours, ref in rows:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import difflib
 import re
 import sys
 
@@ -83,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
 
 def unified_diff(path: str, old: str, new: str) -> str:
     out = []
+    import difflib
+
     for line in difflib.unified_diff(_lines(old), _lines(new), path, path):
         out.append(line)
         if not line.endswith("\n"):  # the last line of a file without a final newline

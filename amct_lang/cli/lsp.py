@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 HELP = "run the language server (LSP over stdio) for editors"
 
@@ -35,6 +34,8 @@ def _load() -> Callable[[], None]:
     try:
         from amct_lsp import run_stdio
     except ImportError as exc:
+        from pathlib import Path
+
         checkout = Path(__file__).resolve().parents[2] / "lsp"
         if exc.name != "amct_lsp" or not (checkout / "amct_lsp").is_dir():
             raise

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from typing import Sequence
+from collections.abc import Sequence
 
 # subcommand -> module in this package with add_arguments(parser) and run(args) -> int
 COMMANDS = {

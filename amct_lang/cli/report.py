@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..analysis import Analysis
 from ..diagnostics import Diagnostic
@@ -33,7 +34,8 @@ def text_report(path: str, analysis: Analysis, color: bool = False) -> str:
         source = lines.line_text(pos["line"] - 1)
         if source.strip() or d.start == len(analysis.text):
             shown = source.expandtabs(1)
-            width = (pos["end_column"] - pos["column"]) if pos["end_line"] == pos["line"] else len(source) - pos["column"] + 1
+            same_line = pos["end_line"] == pos["line"]
+            width = pos["end_column"] - pos["column"] if same_line else len(source) - pos["column"] + 1
             out.append(f"  | {shown}")
             out.append(f"  | {' ' * (pos['column'] - 1)}{'^' * max(1, width)}")
         for rel in d.related:

@@ -14,7 +14,8 @@ hover and docs/rules.md all show:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..diagnostics import Diagnostic, Fix, Related, Severity
 
@@ -50,7 +51,9 @@ def cleandoc(doc: str) -> str:
     lines = doc.expandtabs().strip("\n").splitlines()
     indents = [len(line) - len(line.lstrip()) for line in lines[1:] if line.strip()]
     margin = min(indents) if indents else 0
-    return "\n".join([lines[0].strip()] + [line[margin:].rstrip() for line in lines[1:]]).strip() if lines else ""
+    if not lines:
+        return ""
+    return "\n".join([lines[0].strip()] + [line[margin:].rstrip() for line in lines[1:]]).strip()
 
 
 def _add(rule: Rule) -> Rule:
@@ -88,7 +91,8 @@ def get(code: str) -> Rule | None:
 
 
 def _family_order(code: str) -> int:
-    return ["SYN", "SCH", "CAL", "DST", "MOD"].index(code[:3]) if code[:3] in ("SYN", "SCH", "CAL", "DST", "MOD") else 9
+    families = ("SYN", "SCH", "CAL", "DST", "MOD")
+    return families.index(code[:3]) if code[:3] in families else len(families)
 
 
 _loaded = False

@@ -258,7 +258,8 @@ def remove_field(text: str, field: Field) -> Edit:
     line_end = end
     while line_end < len(text) and text[line_end] in " \t\r":
         line_end += 1
-    if (line_start == 0 or text[line_start - 1] == "\n") and (line_end == len(text) or text[line_end] == "\n"):
+    alone_at_start = line_start == 0 or text[line_start - 1] == "\n"
+    if alone_at_start and (line_end == len(text) or text[line_end] == "\n"):
         return Edit(line_start, min(line_end + 1, len(text)), "")
     while end < len(text) and text[end] in " \t":
         end += 1

@@ -9,36 +9,56 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic, Edit, Fix, Related, Severity
 from ..document import BoundMessage, Entry
-from ..model.index import nearest_name
-from ..model.types import FUSABLE_OPS, TORCH_GROUP_MODULES, framework_for, quantizable_type_names, type_match
-from ..resolve import D_TYPE, QUANTIZED, TYPE, EffectiveConfig, resolve
 from .catalog import REGISTRY, rule
 from .context import RuleContext
 
 if TYPE_CHECKING:
     from ..model.index import Layer, ModelIndex
+    from ..resolve import EffectiveConfig
+
+
+class _Lazy:
+    """The model index and resolution modules, imported when a model rule first runs: a check
+    without a model must not pay for them at start-up."""
+
+    def __getattr__(self, name: str) -> Any:
+        from .. import resolve
+        from ..model import index, types
+
+        for module in (index, types, resolve):
+            if hasattr(module, name):
+                value = getattr(module, name)
+                setattr(self, name, value)
+                return value
+        raise AttributeError(name)
+
+
+_m = _Lazy()
 
 E, W = Severity.ERROR, Severity.WARNING
 CALIBRATION = ("calibration", "calibration-onnx")
 DISTILL = ("distill",)
 TENSOR_TYPES = ("MaxPool", "Add")
-_GROUP_TYPES = ", ".join(sorted(TORCH_GROUP_MODULES))
+
+
+def _group_types() -> str:
+    return ", ".join(sorted(_m.TORCH_GROUP_MODULES))
 
 
 def _model(ctx: RuleContext) -> ModelIndex | None:
     model = ctx.model
-    if model is None or getattr(model, "framework", None) != framework_for(ctx.dialect):
+    if model is None or getattr(model, "framework", None) != _m.framework_for(ctx.dialect):
         return None
     return model  # type: ignore[no-any-return]
 
 
 def _effective(ctx: RuleContext, model: ModelIndex) -> EffectiveConfig:
     """The resolution, computed once per check for the rules that need it."""
-    return ctx.cached("effective", lambda c: resolve(c.root, c.dialect, model))
+    return ctx.cached("effective", lambda c: _m.resolve(c.root, c.dialect, model))
 
 
 def _where(model: ModelIndex) -> str:
@@ -124,7 +144,7 @@ def unknown_layer(ctx: RuleContext) -> Iterator[Diagnostic]:
         name = entry.value
         if name in model.layers:
             continue
-        hint = nearest_name(name, names)
+        hint = _m.nearest_name(name, names)
         message = f"{where}: no layer named '{name}' in {_where(model)}"
         fixes: tuple[Fix, ...] = ()
         if hint:
@@ -137,7 +157,7 @@ def unknown_layer(ctx: RuleContext) -> Iterator[Diagnostic]:
 
 
 def _kinds(framework: str) -> str:
-    return ", ".join(quantizable_type_names(framework))
+    return ", ".join(_m.quantizable_type_names(framework))
 
 
 @rule("MOD002", "layer-not-applicable", E, dialects=CALIBRATION + DISTILL, needs_model=True)
@@ -190,7 +210,7 @@ def _problem(field: str, layer: Layer, model: ModelIndex) -> tuple[str, Severity
     if field == "distill_group":
         return None  # MOD007 checks the modules of a group
     if field == "skip_fusion_layers":
-        if layer.type not in FUSABLE_OPS:
+        if layer.type not in _m.FUSABLE_OPS:
             return f"{what}; only a Conv or ConvTranspose followed by a BatchNormalization is fused", E
         if not layer.fusable:
             return (f"{what} that no BatchNormalization follows as its only consumer: there is nothing to "
@@ -287,7 +307,7 @@ def channel_wise(ctx: RuleContext) -> Iterator[Diagnostic]:
         if value is None or value.value is not True or layer.per_channel:
             continue
         src = value.source
-        if src.kind in (TYPE, D_TYPE) or src.start is None or src.end is None:
+        if src.kind in (_m.TYPE, _m.D_TYPE) or src.start is None or src.end is None:
             continue
         key = (src.start, src.end)
         reached.setdefault(key, []).append(f"{layer.name} ({layer.type})")
@@ -342,7 +362,7 @@ def nothing_left(ctx: RuleContext) -> Iterator[Diagnostic]:
             message += f"; {unnamed} quantizable node(s) have no name: name them in the model"
         yield spec.diagnostic(message, 0, 0)
         return
-    skipped = [lc for lc in effective.layers if lc.reason is not None and lc.status != QUANTIZED]
+    skipped = [lc for lc in effective.layers if lc.reason is not None and lc.status != _m.QUANTIZED]
     sources = sorted({(lc.reason.start, lc.reason.end, lc.reason.label) for lc in skipped
                       if lc.reason is not None and lc.reason.start is not None}, key=lambda s: s[0] or 0)
     start, end = (sources[0][0], sources[0][1]) if sources else (0, 0)
@@ -393,9 +413,9 @@ def type_not_in_model(ctx: RuleContext) -> Iterator[Diagnostic]:
                     for i, _, k in _keyed(ctx.root, "override_layer_types", "layer_type")]
     for where, entry in entries:
         name = entry.value
-        if any(type_match(name, layer) for layer in quantizable):
+        if any(_m.type_match(name, layer) for layer in quantizable):
             continue
-        matching = [layer for layer in model if type_match(name, layer)]
+        matching = [layer for layer in model if _m.type_match(name, layer)]
         blocked = [layer for layer in matching if layer.unsupported]
         if blocked:
             message = (f"{where}: no {name} layer of {_where(model)} can be quantized "
@@ -408,7 +428,7 @@ def type_not_in_model(ctx: RuleContext) -> Iterator[Diagnostic]:
             continue
         else:
             message = f"{where}: no layer of {_where(model)} has type '{name}'"
-            hint = nearest_name(name, have)
+            hint = _m.nearest_name(name, have)
             if hint:
                 message += f"; did you mean '{hint}'?"
             elif have:
@@ -471,10 +491,10 @@ def distill_group(ctx: RuleContext) -> Iterator[Diagnostic]:
                 continue
             members = set(model.between(s.value, t.value))
         bad = [f"{n} ({model.layers[n].type})" for n in model.between(s.value, t.value) or [s.value]
-               if n in members and model.layers[n].type not in TORCH_GROUP_MODULES]
+               if n in members and model.layers[n].type not in _m.TORCH_GROUP_MODULES]
         if bad:
             yield spec.diagnostic(f"distill_group[{i}]: module(s) of a type distillation does not support: "
-                                  f"{', '.join(bad[:5])}; supported: {_GROUP_TYPES}",
+                                  f"{', '.join(bad[:5])}; supported: {_group_types()}",
                                   start, end)
         for j, other, ostart, oend in seen:
             common = members & other

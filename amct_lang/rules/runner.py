@@ -12,7 +12,6 @@ from ..syntax.nodes import SyntaxTree
 from .catalog import all_rules
 from .context import RuleContext
 
-
 MAX_PER_RULE = 100
 
 
