@@ -664,16 +664,15 @@ def _dropped(ctx: RuleContext, common: View, block: ConfigBlock) -> list[tuple[s
     over = block.view
     out: list[tuple[str, Entry]] = []
     members: set[str] = set()
-    for group in common.descriptor.oneofs:
-        names = [f.name for f in group.fields]
+    for group, names in common.oneofs().items():
         members.update(names)
-        mine = common.oneof_member(group.name)
+        mine = common.oneof_member(group)
         if mine is None:
             continue
-        theirs = over.oneof_member(group.name)
+        theirs = over.oneof_member(group)
         if theirs is not None and theirs != mine:
             continue  # a different algorithm, chosen on purpose
-        if theirs is None and mine != _DEFAULT_ALGORITHM.get(group.name):
+        if theirs is None and mine != _DEFAULT_ALGORITHM.get(group):
             out.append((mine, common.fields[mine]))
             continue
         sub, other = common.sub(mine), over.sub(mine)
@@ -681,7 +680,7 @@ def _dropped(ctx: RuleContext, common: View, block: ConfigBlock) -> list[tuple[s
         for name, e in sub.fields.items():
             if other is not None and name in other.fields:
                 continue
-            if name == "asymmetric" and group.name == "act_algo":
+            if name == "asymmetric" and group == "act_algo":
                 # inherited when the override uses the same algorithm; else activation_offset applies
                 if other is not None or e.value == ctx.root.get("activation_offset"):
                     continue

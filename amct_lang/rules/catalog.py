@@ -80,9 +80,14 @@ def rule(code: str, name: str, severity: Severity, *, dialects: tuple[str, ...] 
     return register
 
 
+_SORTED: list[Rule] = []
+
+
 def all_rules() -> Iterator[Rule]:
     _load_all()
-    return iter(sorted(REGISTRY.values(), key=lambda r: (_family_order(r.code), r.code)))
+    if len(_SORTED) != len(REGISTRY):  # sorted once, not on every check
+        _SORTED[:] = sorted(REGISTRY.values(), key=lambda r: (_family_order(r.code), r.code))
+    return iter(_SORTED)
 
 
 def get(code: str) -> Rule | None:

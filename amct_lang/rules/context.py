@@ -131,6 +131,10 @@ class View:
         """The schema default of scalar field `name`."""
         return self._layout.defaults[name]
 
+    def oneofs(self) -> dict[str, tuple[str, ...]]:
+        """The member names of each oneof of the block's message type, by oneof name."""
+        return self._layout.oneofs
+
     def oneof_member(self, group: str) -> str | None:
         """Which member of oneof `group` this block sets, if any."""
         for member in self._layout.oneofs[group]:
