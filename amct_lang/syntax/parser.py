@@ -313,15 +313,7 @@ class _Parser:
                 if self.quiet:
                     self.quiet -= 1
                 continue
-            lhs, n, handler = rules[~action]
-            if n:
-                children = values[-n:]
-                del values[-n:]
-                del stack[-n:]
-            else:
-                children = []
-            values.append(handler(children))
-            stack.append(states[stack[-1]][lhs])
+            _reduce(states, rules[~action], stack, values)
 
     # -- recovery -----------------------------------------------------------------------------
     def _simulate(self, stack: list[int] | _View, kinds: list[str]) -> int:
@@ -560,15 +552,21 @@ class _Parser:
                 stack.append(action)
                 values.append(tok)
                 return
-            lhs, n, handler = _RULES[~action]
-            if n:
-                children = values[-n:]
-                del values[-n:]
-                del stack[-n:]
-            else:
-                children = []
-            values.append(handler(children))
-            stack.append(states[stack[-1]][lhs])
+            _reduce(states, _RULES[~action], stack, values)
+
+
+def _reduce(states: tuple[dict[str, int], ...], rule: tuple[str, int, Callable[[list[Any]], Any]],
+            stack: list[int], values: list[Any]) -> None:
+    """One LALR reduction: pop the rule's symbols, build its value, go to the next state."""
+    lhs, n, handler = rule
+    if n:
+        children = values[-n:]
+        del values[-n:]
+        del stack[-n:]
+    else:
+        children = []
+    values.append(handler(children))
+    stack.append(states[stack[-1]][lhs])
 
 
 # Tokens a repair may invent, most plausible first. Openers, '.' and '/' are never invented:
