@@ -9,7 +9,9 @@ block already sets.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
@@ -22,6 +24,7 @@ VALUE = "value"  # after `name:`, or inside `name: [ ... ]`
 COMMENT = "comment"
 NONE = "none"  # nothing sensible to offer (after `name` with no ':' on the same line, inside `[ext]`)
 
+T = TypeVar("T")
 _WORDS = frozenset(("IDENT", "NUMBER", "STRING", "BADSTRING"))
 _SCALARS = frozenset(("NUMBER", "STRING", "BADSTRING"))
 _OPEN = frozenset(("LBRACE", "LESSTHAN"))
@@ -63,6 +66,17 @@ class _Frame:
         self.present: set[str] = set()
         self.in_list = in_list
         self.start = start
+
+
+def lookup(by_name: Mapping[str, T], name: str) -> T | None:
+    """`by_name.get(name)` for protobuf's name maps, which fail with SystemError on a string that
+    is not valid UTF-8 (a lone surrogate from a bad byte or a client); such a name matches nothing."""
+    if not name.isascii():
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+    return by_name.get(name)
 
 
 def _word_at(toks: list[Raw], offset: int) -> int | None:
@@ -169,7 +183,7 @@ def cursor_context(snap: Snapshot, offset: int) -> CursorContext:
     descriptor, path_fields = _resolve(snap.top, path)
     fd = None
     if descriptor is not None and name is not None:
-        fd = descriptor.fields_by_name.get(name)
+        fd = lookup(descriptor.fields_by_name, name)
     colon_before = kind_here == VALUE and word is None and offset > 0 and text[offset - 1] == ":"
     present = frozenset(frame.present - {""})
     return CursorContext(kind_here, offset, path, descriptor, fd, name, word, present,
@@ -228,7 +242,7 @@ def _resolve(top: Descriptor, path: tuple[str, ...]
             fields.append(None)
             continue
         by_name = descriptor.fields_by_name
-        fd = by_name.get(name)
+        fd = lookup(by_name, name)
         if fd is None and name:
             guess = did_you_mean(name, list(by_name))
             fd = by_name.get(guess) if guess else None

@@ -7,11 +7,13 @@ folded. Editors fold whole lines; a range within one line is left out.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..syntax.nodes import Field, ListValue, Message
 from .snapshot import Snapshot
 
+_LEADING_SPACE = re.compile(r"^[ \t\f\v]*", re.MULTILINE)
 REGION = "region"
 COMMENT = "comment"
 
@@ -26,29 +28,36 @@ class Fold:
 def folding_ranges(snap: Snapshot) -> list[Fold]:
     out: list[Fold] = []
     text = snap.text
+    lines = snap.lines
+    starts = lines.line_starts
+    # where each line's code starts: a bracket there "starts its line" (one pass over the text,
+    # not a look back from every bracket, which on a one-line file would be quadratic)
+    first_code = [m.end() for m in _LEADING_SPACE.finditer(text)]
 
     def block(open_start: int, close_start: int) -> None:
-        line_start = text.rfind("\n", 0, close_start) + 1
+        first = lines.line_col(open_start)[0]
+        last = lines.line_col(close_start)[0]
         end = close_start
-        if not text[line_start:close_start].strip():
-            end = max(line_start - 1, 0)  # the bracket starts its line: keep it visible
-        if "\n" in text[open_start:end]:
+        if last < len(first_code) and first_code[last] == close_start and last > 0:
+            last -= 1  # the bracket starts its line: keep it visible
+            end = starts[last + 1] - 1
+        if last > first:
             out.append(Fold(open_start, end))
 
-    def walk(fields: list[Field]) -> None:
-        for f in fields:
+    work: list[list[Field]] = [snap.analysis.tree.fields]  # a work list: nesting depth is unbounded
+    while work:
+        for f in work.pop():
             value = f.value
             if type(value) is Message:
                 block(value.open.start, value.close.start)
-                walk(value.fields)
+                work.append(value.fields)
             elif type(value) is ListValue:
                 block(value.open.start, value.close.start)
                 for item in value.items:
                     if type(item) is Message:
                         block(item.open.start, item.close.start)
-                        walk(item.fields)
+                        work.append(item.fields)
 
-    walk(snap.analysis.tree.fields)
     out.extend(_comment_runs(snap))
     out.sort(key=lambda f: (f.start, -f.end))
     return out

@@ -20,7 +20,7 @@ from google.protobuf.descriptor import FieldDescriptor
 from ..rules.catalog import get as get_rule
 from ..schema.detect import HEADER_LINES
 from . import docs
-from .context import COMMENT, NAME, VALUE, cursor_context
+from .context import COMMENT, NAME, VALUE, cursor_context, lookup
 from .layers import LAYER_NAME, layer_field_kind
 from .snapshot import Snapshot
 
@@ -79,7 +79,7 @@ def _hover_at(snap: Snapshot, offset: int) -> tuple[str, int, int] | None:
         return None
     value_text = snap.text[word.start:word.end]
     if fd.type == FD.TYPE_ENUM:
-        value = fd.enum_type.values_by_name.get(value_text)
+        value = lookup(fd.enum_type.values_by_name, value_text)
         if value is not None:
             return (docs.enum_value_markdown(schema, value) + "\n\n---\n\n" + docs.field_markdown(schema, fd),
                     word.start, word.end)

@@ -38,33 +38,38 @@ class Symbol:
 
 
 def symbols(snap: Snapshot) -> list[Symbol]:
-    return _fields(snap.text, snap.analysis.tree.fields)
+    """The outline. A work list instead of recursion: nesting depth is the user's to choose."""
+    text = snap.text
+    root: list[Symbol] = []
+    work: list[tuple[list[Field], list[Symbol]]] = [(snap.analysis.tree.fields, root)]
+    while work:
+        fields, out = work.pop()
+        for f in fields:
+            if not f.name.missing:
+                out.append(_field(text, f, work))
+    return root
 
 
-def _fields(text: str, fields: list[Field]) -> list[Symbol]:
-    out = []
-    for f in fields:
-        if f.name.missing:
-            continue
-        out.append(_field(text, f))
-    return out
-
-
-def _field(text: str, f: Field) -> Symbol:
+def _field(text: str, f: Field, work: list[tuple[list[Field], list[Symbol]]]) -> Symbol:
+    """The symbol of one field; the fields of its blocks are queued on `work`, to fill in the
+    (still empty) children lists."""
     name = f.name.text
     value = f.value
     start, end = f.start, max(f.end, f.name.end)
     if type(value) is Message:
-        children = _fields(text, value.fields)
-        return Symbol(name, BLOCK, _naming(text, value), start, end, f.name.start, f.name.end, children)
+        sym = Symbol(name, BLOCK, _naming(text, value), start, end, f.name.start, f.name.end)
+        work.append((value.fields, sym.children))
+        return sym
     if type(value) is ListValue:
         items = value.items
         children = []
         for i, item in enumerate(items):
             label = f"{name}[{i}]"
             if isinstance(item, Message):
-                children.append(Symbol(label, BLOCK, _naming(text, item), item.start, item.end, item.start,
-                                       item.open.end, _fields(text, item.fields)))
+                child = Symbol(label, BLOCK, _naming(text, item), item.start, item.end, item.start,
+                               item.open.end)
+                work.append((item.fields, child.children))
+                children.append(child)
             elif isinstance(item, Scalar) and not item.missing:
                 kind, detail = _scalar(text, item)
                 children.append(Symbol(label, kind, detail, item.start, item.end, item.start, item.end))

@@ -8,18 +8,22 @@ own index: a lone '\\r' or an astral character in a pasted text must not shift a
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from weakref import WeakKeyDictionary
 
 from lsprotocol import types
 
 _BREAK = re.compile(r"\r\n|\r|\n")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 class Positions:
     """Line starts of a text by LSP's rules, and conversions to and from UTF-16 positions."""
 
     __slots__ = ("text", "starts", "ends", "astral")
+    # `astral`: the offsets of the characters beyond the BMP (two UTF-16 units each), sorted, so
+    # a column is its code-point column plus a count found by bisection: no per-token scan of
+    # the line (a long line would make every conversion on it linear).
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -31,7 +35,7 @@ class Positions:
         ends.append(len(text))
         self.starts = starts
         self.ends = ends  # where each line's content ends (before its line break)
-        self.astral = bool(text) and max(text) > "\uffff"
+        self.astral = [m.start() for m in _ASTRAL.finditer(text)] if text and max(text) > "\uffff" else []
 
     def position(self, offset: int) -> types.Position:
         offset = max(0, min(offset, len(self.text)))
@@ -40,8 +44,9 @@ class Positions:
         if offset > self.ends[line]:  # inside a '\r\n': the end of the line
             offset = self.ends[line]
         col = offset - start
-        if self.astral:
-            col += sum(1 for ch in self.text[start:offset] if ch > "\uffff")
+        astral = self.astral
+        if astral:
+            col += bisect_left(astral, offset) - bisect_left(astral, start)
         return types.Position(line=line, character=col)
 
     def offset(self, pos: types.Position) -> int:
@@ -53,15 +58,19 @@ class Positions:
             return len(self.text)
         start, end = self.starts[line], self.ends[line]
         want = max(pos.character, 0)
-        if not self.astral:
+        astral = self.astral
+        if not astral:
             return min(start + want, end)
-        units = 0
-        i = start
-        text = self.text
-        while i < end and units < want:
-            units += 2 if text[i] > "\uffff" else 1
-            i += 1
-        return i
+        # the first offset whose UTF-16 column reaches `want` (columns grow with the offset)
+        before = bisect_left(astral, start)
+        lo, hi = start, end
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if mid - start + bisect_left(astral, mid) - before >= want:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
 
     def range(self, start: int, end: int) -> types.Range:
         end = max(start, end)
