@@ -40,7 +40,7 @@ def grammar_text() -> str:
     return _read(grammar_path())
 
 
-def build_lark(strict: bool = False):  # type: ignore[no-untyped-def]
+def build_lark(strict: bool = False, cache: bool = True):  # type: ignore[no-untyped-def]
     from lark import Lark
 
     return Lark(
@@ -48,7 +48,7 @@ def build_lark(strict: bool = False):  # type: ignore[no-untyped-def]
         parser="lalr",
         lexer="contextual",
         strict=strict,
-        cache=not strict,
+        cache=cache and not strict,
         keep_all_tokens=True,
     )
 
@@ -107,29 +107,62 @@ def tables() -> Tables:
     )
 
 
-def compute_tables() -> dict[str, Any]:
-    """Run Lark's LALR construction on the grammar and extract plain, JSON-able tables."""
-    from lark.lexer import PatternStr
+def _rule_key(rule: Any) -> tuple[str, tuple[str, ...], str]:
+    return (str(rule.origin.name), tuple(str(s.name) for s in rule.expansion), str(rule.alias or ""))
+
+
+Automaton = tuple[list[dict[str, int]], list[tuple[str, int, str]], int, int]
+
+
+def _canonical_automaton(parse_table: Any) -> Automaton:
+    """Renumber Lark's LALR states and rules so the result does not depend on the process.
+
+    Lark numbers states and rules in set-iteration order, which changes with PYTHONHASHSEED and
+    with its on-disk cache. Here rules are sorted by (lhs, expansion, alias) and states are
+    numbered breadth-first from the start state, following each state's symbols in sorted order.
+    """
     from lark.parsers.lalr_analysis import Shift
 
-    lark = build_lark()
-    parse_table = lark.parser.parser.parser.parse_table  # the LALR automaton
-    rule_index: dict[object, int] = {}
-    rules: list[tuple[str, int, str]] = []
-    states: list[dict[str, int]] = [dict() for _ in range(len(parse_table.states))]
-    for state, actions in parse_table.states.items():
-        row = states[state]
-        for symbol, (action, arg) in actions.items():
-            if action is Shift:
-                row[symbol] = arg
-            else:
-                index = rule_index.get(arg)
-                if index is None:
-                    index = rule_index[arg] = len(rules)
-                    lhs = str(arg.origin.name)
-                    handler = str(arg.alias) if arg.alias else lhs
-                    rules.append((lhs, len(arg.expansion), handler))
-                row[symbol] = ~index
+    raw_states = parse_table.states
+    all_rules = {
+        _rule_key(arg): arg
+        for actions in raw_states.values()
+        for action, arg in actions.values()
+        if action is not Shift
+    }
+    rule_index = {key: i for i, key in enumerate(sorted(all_rules))}
+    rules = []
+    for key in sorted(all_rules):
+        lhs, expansion, alias = key
+        rules.append((lhs, len(expansion), alias or lhs))
+
+    start = parse_table.start_states["start"]
+    order = [start]
+    number = {start: 0}
+    for old in order:  # the list grows while it is walked: breadth-first
+        for symbol in sorted(raw_states[old]):
+            action, arg = raw_states[old][symbol]
+            if action is Shift and arg not in number:
+                number[arg] = len(order)
+                order.append(arg)
+    # a state the start cannot reach is never used: it is left out
+
+    states: list[dict[str, int]] = []
+    for old in order:
+        row: dict[str, int] = {}
+        for symbol in sorted(raw_states[old]):
+            action, arg = raw_states[old][symbol]
+            row[symbol] = number[arg] if action is Shift else ~rule_index[_rule_key(arg)]
+        states.append(row)
+    return states, rules, 0, number[parse_table.end_states["start"]]
+
+
+def compute_tables(cache: bool = True) -> dict[str, Any]:
+    """Run Lark's LALR construction on the grammar and extract plain, JSON-able tables."""
+    from lark.lexer import PatternStr
+
+    lark = build_lark(cache=cache)
+    states, rules, start_state, end_state = _canonical_automaton(lark.parser.parser.parser.parse_table)
 
     terms = {t.name: t for t in lark.terminals}
     kinds: list[str] = []
@@ -151,17 +184,22 @@ def compute_tables() -> dict[str, Any]:
         "grammar_sha256": grammar_hash(),
         "states": states,
         "rules": rules,
-        "start_state": parse_table.start_states["start"],
-        "end_state": parse_table.end_states["start"],
+        "start_state": start_state,
+        "end_state": end_state,
         "terminals": sorted(set(terms) | {"$END"}),
         "token_regex": f"{ws}(?:{'|'.join(parts)})",
         "group_kinds": [""] + kinds,
     }
 
 
+def tables_json(cache: bool = True) -> str:
+    """The exact text of tables.json: the same bytes from any process."""
+    return json.dumps(compute_tables(cache=cache), indent=None, sort_keys=True) + "\n"
+
+
 def write_tables() -> None:
     with open(TABLES_PATH, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(compute_tables(), indent=None, sort_keys=True) + "\n")
+        handle.write(tables_json(cache=False))
 
 
 if __name__ == "__main__":

@@ -99,13 +99,28 @@ def test_parser_never_raises_on_garbage() -> None:
             assert 0 <= d.start <= d.end <= len(text)
 
 
-def test_shipped_tables_match_the_grammar() -> None:
+def _tables_from_a_fresh_process(seed: str, tmp: str) -> str:
+    """tables.json's text as a new interpreter computes it, without Lark's on-disk cache."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONHASHSEED=seed, TMPDIR=tmp)
+    code = ("import sys; from amct_lang.syntax.grammar import tables_json; "
+            "sys.stdout.write(tables_json(cache=False))")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=True)
+    return done.stdout.decode("utf-8")
+
+
+def test_shipped_tables_match_the_grammar(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """amct_lang/syntax/tables.json must be regenerated when the grammar changes
-    (python -m amct_lang.syntax.grammar)."""
-    import json
+    (python -m amct_lang.syntax.grammar); the numbering of states and rules is canonical, so
+    any process, whatever its hash seed or cache, writes the same bytes."""
+    from amct_lang.syntax.grammar import TABLES_PATH
 
-    from amct_lang.syntax.grammar import TABLES_PATH, compute_tables
-
-    with open(TABLES_PATH, encoding="utf-8") as handle:
-        shipped = json.load(handle)
-    assert shipped == json.loads(json.dumps(compute_tables()))
+    with open(TABLES_PATH, encoding="utf-8", newline="") as handle:
+        shipped = handle.read()
+    first = _tables_from_a_fresh_process("1", str(tmp_path))
+    second = _tables_from_a_fresh_process("4242", str(tmp_path))
+    assert first == second, "the table builder depends on the hash seed"
+    assert shipped == first, "tables.json is stale: run python -m amct_lang.syntax.grammar"
