@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_data import own_examples, require_shared
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO.parent / "shared" / "examples"
@@ -81,9 +82,14 @@ def test_every_syntax_error_in_one_pass(tmp_path: Path) -> None:
     assert [(i["line"], i["code"]) for i in as_json(proc)] == [(1, "SYN001"), (3, "SYN002"), (4, "SYN003")]
 
 
-@pytest.mark.skipif(not EXAMPLES.is_dir(), reason="shared/examples is not beside this checkout")
-def test_bundled_examples_check_clean() -> None:
-    proc = run(*sorted(str(p) for p in EXAMPLES.glob("*.cfg")))
+def test_seed_examples_check_clean() -> None:
+    proc = run(*sorted(str(p) for p in require_shared("examples/*.cfg")))
+    assert proc.returncode == 0, proc.stdout
+    assert " error[" not in proc.stdout
+
+
+def test_own_examples_check_clean() -> None:
+    proc = run(*sorted(str(p) for p in own_examples()))
     assert proc.returncode == 0, proc.stdout
     assert " error[" not in proc.stdout
 

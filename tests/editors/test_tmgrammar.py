@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from shared_data import shared_cases
+
 from .extension_build import EXTENSION, REPO, npm_ci, require, run
 
 GRAMMAR_TESTS = EXTENSION / "test" / "grammar"
 SNAPSHOTS = GRAMMAR_TESTS / "examples"
-EXAMPLES = sorted((REPO.parent / "shared" / "examples").glob("*.cfg"))
+EXAMPLES = shared_cases("examples/*.cfg")  # the seed examples each have a snapshot
 
 
 def test_grammar_tests_pass() -> None:
@@ -27,7 +29,7 @@ def test_grammar_tests_pass() -> None:
         assert path.name in out, f"{path.name} was not run:\n{out}"
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name if p else "no-shared")
 def test_every_example_has_a_grammar_snapshot(example: Path) -> None:
     copy = SNAPSHOTS / example.name
     assert copy.is_file(), f"copy {example.name} to {copy.parent} and run `npm run test:grammar:snap:update`"

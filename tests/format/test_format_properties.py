@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from amct_lang.analysis import analyze
 from amct_lang.diagnostics import Edit
 from amct_lang.format import format_edits, format_range, format_text
+from shared_data import own_examples, shared_cases
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-FILES = sorted((SHARED / "examples").glob("*.cfg")) + sorted((SHARED / "corpus" / "realworld").glob("*.cfg"))
+FILES = own_examples() + shared_cases("examples/*.cfg", "corpus/realworld/*.cfg")
 GOLDEN_INPUTS = sorted(p for p in (Path(__file__).parent / "golden").glob("*.cfg")
                        if not p.name.endswith(".expected.cfg"))
 
@@ -56,8 +56,7 @@ def _syntax_clean(path: Path) -> bool:
     return analyze(path.read_text(encoding="utf-8"), lint=False).syntax_ok
 
 
-@pytest.mark.skipif(not FILES, reason="../shared (examples and corpus) is not beside the repository")
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name if p else "no-shared")
 def test_shared_files(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     if not _syntax_clean(path):

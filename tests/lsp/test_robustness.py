@@ -37,7 +37,7 @@ from .support import (
 pytestmark = MARKS
 EDITS = 2500
 SEED = 20261122
-EXAMPLE = REPO.parent / "shared" / "examples" / "calibration_uniform.cfg"
+EXAMPLE = REPO / "examples" / "calibration_uniform.cfg"
 PIECES = [
     "{", "}", "<", ">", "[", "]", ":", ",", ";", '"', "'", "#", "\n", "\r\n", "\r", " ", "\t", "-", ".",
     "0x1F", "1e-3", "9", "-inf", "true", "中文注释", "𝛼", "\x0c", "\u2028", "\x00", "\\", "\\x",

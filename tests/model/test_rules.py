@@ -15,11 +15,11 @@ from amct_lang.analysis import analyze
 from amct_lang.rules import get
 
 from .loading import header_model, test_model
+from shared_data import own_examples, shared_cases
 
 HERE = Path(__file__).parent
 FIXTURES = sorted((HERE / "fixtures").glob("*.cfg"))
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-EXAMPLES = sorted((SHARED / "examples").glob("calibration_*.cfg"))
+EXAMPLES = shared_cases("examples/calibration_*.cfg")  # the seed examples use placeholder names
 _EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
 
 
@@ -87,7 +87,7 @@ def test_wrong_kind_of_model_is_not_used(models: Path) -> None:
     assert not model_diagnostics(text, onnx_model)
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem if p else "no-shared")
 def test_examples_with_a_model_report_their_placeholders(path: Path, models: Path) -> None:
     text = path.read_text(encoding="utf-8")
     analysis = analyze(text, model=test_model("small_cnn", models))
@@ -110,7 +110,7 @@ def test_check_without_a_model_imports_no_model_library(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from amct_lang.cli.main import main\n"
-        f"status = main(['check', {str(EXAMPLES[0])!r}])\n"
+        f"status = main(['check', {str(own_examples()[0])!r}])\n"
         "heavy = sorted(m for m in ('onnx', 'numpy', 'torch') if m in sys.modules)\n"
         "print('HEAVY', heavy)\n"
     )
@@ -126,7 +126,7 @@ def test_model_rules_skip_when_the_library_is_missing(tmp_path: Path, models: Pa
         "import sys\n"
         "sys.modules['onnx'] = None  # as if onnx were not installed\n"
         "from amct_lang.cli.main import main\n"
-        f"sys.exit(main(['check', '--model', {path!r}, {str(EXAMPLES[0])!r}]))\n"
+        f"sys.exit(main(['check', '--model', {path!r}, {str(own_examples()[0])!r}]))\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[2])

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from amct_lang.analysis import analyze
+from shared_data import shared_files
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "realworld"
 ACCEPTED = None
@@ -91,8 +92,9 @@ VERDICTS: dict[str, tuple[int | None, str]] = {
            "the unknown field on line 2"),
 }
 
-FILES = sorted(CORPUS.glob("*.cfg")) if CORPUS.is_dir() else []
-needs_corpus = pytest.mark.skipif(not FILES, reason="../shared/corpus is not beside the repository")
+FILES = shared_files("corpus/realworld/*.cfg")
+CORPUS = FILES[0].parent if FILES else CORPUS
+needs_corpus = pytest.mark.skipif(not FILES, reason="../shared/corpus not found: needs ../shared beside the repository")
 
 
 @needs_corpus

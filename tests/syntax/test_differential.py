@@ -19,26 +19,25 @@ from hypothesis import strategies as st
 from textformat_oracle import assert_agree, ours, theirs
 
 from amct_lang.schema import DIALECTS
+from shared_data import own_examples, require_shared, shared_cases, shared_files
 
 # text_format unescapes with Python's codec, which warns about (and keeps) unknown escapes such
 # as "\q"; we use the same function, so both accept them alike.
 pytestmark = pytest.mark.filterwarnings("ignore:invalid .*escape sequence:DeprecationWarning")
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-CORPUS = sorted([*SHARED.glob("examples/*.cfg"), *SHARED.glob("corpus/realworld/*.cfg")])
+CORPUS = shared_files("examples/*.cfg", "corpus/realworld/*.cfg")
 
 
-@pytest.mark.skipif(not CORPUS, reason="shared/ examples are not beside this checkout")
 @pytest.mark.parametrize("dialect", sorted(DIALECTS))
-@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", own_examples() + shared_cases("examples/*.cfg", "corpus/realworld/*.cfg"),
+                         ids=lambda p: p.name if p else "no-shared")
 def test_corpus(path: Path, dialect: str) -> None:
     assert_agree(path.read_text(encoding="utf-8"), dialect)
 
 
 def test_corpus_is_exercised() -> None:
     """The comparison above is not vacuous: both accept some files and both reject others."""
-    if not CORPUS:
-        pytest.skip("shared/ examples are not beside this checkout")
+    require_shared("examples/*.cfg", "corpus/realworld/*.cfg")
     verdicts = {theirs(p.read_text(encoding="utf-8"), d).accepted for p in CORPUS for d in DIALECTS}
     assert verdicts == {True, False}
 

@@ -18,14 +18,14 @@ from amct_lang.analysis import Analysis, analyze
 from amct_lang.schema import DIALECTS
 from amct_lang.syntax import ListValue, Message, Scalar, fastpath, parse
 from amct_lang.syntax.parser import MAX_ERRORS, _Parser
+from shared_data import own_examples, shared_files
 
 # unknown escapes ("\\q") are kept by protobuf's unescaping, with a warning from Python's codec
 pytestmark = pytest.mark.filterwarnings("ignore:invalid .*escape sequence:DeprecationWarning")
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-EXAMPLES = sorted([*SHARED.glob("examples/*.cfg"), *SHARED.glob("corpus/realworld/*.cfg")])
-EXAMPLE_TEXTS = [p.read_text(encoding="utf-8") for p in EXAMPLES] or [
-    "common_config {\n  arq_quantize { channel_wise: true }\n}\nskip_layers: [\"conv1\"]\n"]
+# the repository's own examples always; the seed examples and real-world corpus when ../shared is there
+EXAMPLES = own_examples() + shared_files("examples/*.cfg", "corpus/realworld/*.cfg")
+EXAMPLE_TEXTS = [p.read_text(encoding="utf-8") for p in EXAMPLES]
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
