@@ -19,7 +19,7 @@ def run(args: argparse.Namespace) -> int:
         serve = _load()
     except ImportError as exc:
         print(f"amct-lang: the language server needs {exc.name or 'pygls'}: "
-              "pip install 'amct-lang[lsp]'", file=sys.stderr)
+              "pip install '.[lsp]' in the amct-lang checkout", file=sys.stderr)
         return 2
     import logging
 

@@ -25,7 +25,7 @@ def load_onnx(path: Path) -> ModelIndex:
         import onnx
     except ImportError:
         raise ModelError("reading an ONNX model needs the onnx package: "
-                         "pip install 'amct-lang[model]'") from None
+                         "pip install '.[model]' in the amct-lang checkout") from None
     try:
         model = onnx.load(str(path), load_external_data=False)
     except Exception as exc:  # noqa: BLE001 - any failure to decode means "not an ONNX model"

@@ -26,7 +26,8 @@ def load_torch(path: Path) -> ModelIndex:
     try:
         import torch
     except ImportError:
-        raise ModelError("reading a PyTorch model needs torch: pip install 'amct-lang[torch]'") from None
+        raise ModelError("reading a PyTorch model needs torch: install torch's CPU build, then "
+                         "pip install '.[torch]' in the amct-lang checkout") from None
     try:
         if _is_torchscript(path):
             with warnings.catch_warnings():  # torch >= 2.9 deprecates TorchScript; it still loads
