@@ -145,14 +145,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--amct", required=True, type=Path, help="a work tree of github hicann/amct")
     parser.add_argument("--out", type=Path, default=FIXTURES)
     args = parser.parse_args(argv)
-    amct = load_amct(args.amct.resolve())
-    args.out.mkdir(parents=True, exist_ok=True)
-    arrays = {**ulq_expectations(amct["ulq"]), **arq_expectations(amct["arq"])}
-    np.savez_compressed(args.out / "ulq_amct.npz", **arrays)
-    blocks = block_expectations(amct["interface"])
-    (args.out / "amct_blocks.json").write_text(json.dumps(blocks, indent=1) + "\n")
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as scratch:
+        os.chdir(scratch)  # AMCT writes its log folder (amct_log/) into the working directory
+        try:
+            amct = load_amct(args.amct.resolve())
+            arrays = {**ulq_expectations(amct["ulq"]), **arq_expectations(amct["arq"])}
+            blocks = block_expectations(amct["interface"])
+        finally:
+            os.chdir(here)
+    np.savez_compressed(out / "ulq_amct.npz", **arrays)
+    (out / "amct_blocks.json").write_text(json.dumps(blocks, indent=1) + "\n")
     print(f"wrote {len(ULQ_CASES)} ULQ and {len(ARQ_CASES)} ARQ cases, {len(blocks)} block cases "
-          f"to {args.out}")
+          f"to {out}")
     return 0
 
 
