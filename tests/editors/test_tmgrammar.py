@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from shared_data import shared_cases
 
-from .extension_build import EXTENSION, REPO, npm_ci, require, run
+from .extension_build import EXTENSION, npm_ci, require, run
 
 GRAMMAR_TESTS = EXTENSION / "test" / "grammar"
 SNAPSHOTS = GRAMMAR_TESTS / "examples"

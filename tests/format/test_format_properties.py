@@ -10,11 +10,11 @@ import pytest
 from fmt_docgen import documents
 from google.protobuf import text_format
 from hypothesis import HealthCheck, given, settings
+from shared_data import own_examples, shared_cases
 
 from amct_lang.analysis import analyze
 from amct_lang.diagnostics import Edit
 from amct_lang.format import format_edits, format_range, format_text
-from shared_data import own_examples, shared_cases
 
 FILES = own_examples() + shared_cases("examples/*.cfg", "corpus/realworld/*.cfg")
 GOLDEN_INPUTS = sorted(p for p in (Path(__file__).parent / "golden").glob("*.cfg")

@@ -12,11 +12,11 @@ import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
+from shared_data import own_examples, shared_files
 
 from amct_lang.analysis import analyze
 
 from .support import (
-from shared_data import own_examples, shared_files
     MARKS,
     NEOVIM,
     NEOVIM_PULL,

@@ -10,12 +10,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from shared_data import own_examples, shared_cases
 
 from amct_lang.analysis import analyze
 from amct_lang.rules import get
 
 from .loading import header_model, test_model
-from shared_data import own_examples, shared_cases
 
 HERE = Path(__file__).parent
 FIXTURES = sorted((HERE / "fixtures").glob("*.cfg"))

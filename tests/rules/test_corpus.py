@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from shared_data import shared_files
 
 from amct_lang.analysis import analyze
-from shared_data import shared_files
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "realworld"
 ACCEPTED = None
@@ -94,7 +94,8 @@ VERDICTS: dict[str, tuple[int | None, str]] = {
 
 FILES = shared_files("corpus/realworld/*.cfg")
 CORPUS = FILES[0].parent if FILES else CORPUS
-needs_corpus = pytest.mark.skipif(not FILES, reason="../shared/corpus not found: needs ../shared beside the repository")
+needs_corpus = pytest.mark.skipif(
+    not FILES, reason="../shared/corpus not found: needs ../shared beside the repository")
 
 
 @needs_corpus

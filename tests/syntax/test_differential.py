@@ -16,10 +16,10 @@ import pytest
 from docgen import documents, mutated
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_data import own_examples, require_shared, shared_cases, shared_files
 from textformat_oracle import assert_agree, ours, theirs
 
 from amct_lang.schema import DIALECTS
-from shared_data import own_examples, require_shared, shared_cases, shared_files
 
 # text_format unescapes with Python's codec, which warns about (and keeps) unknown escapes such
 # as "\q"; we use the same function, so both accept them alike.

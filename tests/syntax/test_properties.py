@@ -6,19 +6,18 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from docgen import documents, mutated
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_data import own_examples, shared_files
 
 from amct_lang.analysis import Analysis, analyze
 from amct_lang.schema import DIALECTS
 from amct_lang.syntax import ListValue, Message, Scalar, fastpath, parse
 from amct_lang.syntax.parser import MAX_ERRORS, _Parser
-from shared_data import own_examples, shared_files
 
 # unknown escapes ("\\q") are kept by protobuf's unescaping, with a warning from Python's codec
 pytestmark = pytest.mark.filterwarnings("ignore:invalid .*escape sequence:DeprecationWarning")
