@@ -1,0 +1,499 @@
+"""Quantization arithmetic as AMCT computes it (executor.md §3, §4, §8), in numpy.
+
+Stable API, shared by the PTQ and distillation executors:
+
+- `int_bounds(bits)`, `FLT_EPSILON`, `config_float(x)`
+- `quantize(x, scale, offset, bits, axis)`, `dequantize(q, scale, offset, axis)`,
+  `fake_quantize(...)`: ONNX QuantizeLinear / DequantizeLinear semantics, round half to even
+- `scale_offset(max, min, asymmetric=..., bits=...)`: min/max -> (float32 scale, int32 offset)
+  with the 127-vs-128 rule and the epsilon rule
+- `arq(weight, channel_wise=..., asymmetric=..., bits=...) -> WeightQuant`
+- `IfmrParams`, `search_ratios(start, end, step)`, `percentile_rank(n, p)`
+- `ifmr(data, params) -> ActQuant`: AMCT's exact search over all values in memory
+- `IfmrStream(params, exact=False)`: the same search fed batch by batch; by default in bounded
+  memory (exact order statistics, loss from a log-linear histogram), `exact=True` keeps every value
+  and runs `ifmr` at the end.
+
+All scales are float32 and all offsets int32, computed in float32 in AMCT's order of operations,
+so the numbers equal AMCT's record to the last bit where the inputs do.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+FLT_EPSILON = float(np.finfo(np.float32).eps)  # 1.1920929e-07: smaller scales become 1
+
+
+def int_bounds(bits: int) -> tuple[int, int]:
+    """The signed integer range of `bits` bits: (-2^(b-1), 2^(b-1) - 1)."""
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+
+def config_float(x: float) -> float:
+    """A float config value as AMCT's Python reads it: the float32 protobuf stores, printed
+    shortest (0.999999 stays 0.999999, not 0.99999898672...)."""
+    return float(str(np.float32(x)))
+
+
+def _along(v: np.ndarray | float, ndim: int, axis: int | None) -> np.ndarray:
+    """A per-axis vector shaped to broadcast against an ndim-D array along `axis`."""
+    arr = np.asarray(v)
+    if axis is None or arr.ndim == 0 or arr.size == 1:
+        return arr.reshape(()) if arr.size == 1 else arr
+    shape = [1] * ndim
+    shape[axis] = arr.size
+    return arr.reshape(shape)
+
+
+def quantize(x: np.ndarray, scale: np.ndarray | float, offset: np.ndarray | int = 0, *, bits: int = 8,
+             axis: int | None = None) -> np.ndarray:
+    """q = clamp(round(x / scale) + offset) (round half to even), as int32: ONNX QuantizeLinear."""
+    x = np.asarray(x, dtype=np.float32)
+    s = _along(np.asarray(scale, dtype=np.float32), x.ndim, axis)
+    o = _along(np.asarray(offset, dtype=np.float32), x.ndim, axis)
+    lo, hi = int_bounds(bits)
+    return np.clip(np.rint(x / s) + o, lo, hi).astype(np.int32)
+
+
+def dequantize(q: np.ndarray, scale: np.ndarray | float, offset: np.ndarray | int = 0, *,
+               axis: int | None = None) -> np.ndarray:
+    """x' = (q - offset) * scale, in float32."""
+    q = np.asarray(q)
+    s = _along(np.asarray(scale, dtype=np.float32), q.ndim, axis)
+    o = _along(np.asarray(offset, dtype=np.float32), q.ndim, axis)
+    return ((q.astype(np.float32) - o) * s).astype(np.float32)
+
+
+def fake_quantize(x: np.ndarray, scale: np.ndarray | float, offset: np.ndarray | int = 0, *,
+                  bits: int = 8, axis: int | None = None) -> np.ndarray:
+    """dequantize(quantize(x)): the value the quantized model computes with."""
+    return dequantize(quantize(x, scale, offset, bits=bits, axis=axis), scale, offset, axis=axis)
+
+
+def apply_epsilon(scale: np.ndarray, offset: np.ndarray, *, asymmetric: bool, bits: int = 8
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """A scale below FLT_EPSILON becomes 1 (asymmetric: its offset becomes -2^(b-1))."""
+    scale = np.asarray(scale, dtype=np.float32)
+    offset = np.asarray(offset)
+    tiny = scale < FLT_EPSILON
+    if asymmetric:
+        offset = np.where(tiny, np.asarray(int_bounds(bits)[0], dtype=offset.dtype), offset)
+    return np.where(tiny, np.float32(1.0), scale).astype(np.float32), offset
+
+
+def scale_offset(data_max: np.ndarray | float, data_min: np.ndarray | float, *, asymmetric: bool,
+                 bits: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """(scale, offset) from a range, elementwise over arrays of maxima and minima.
+
+    Asymmetric: the range is widened to hold 0, scale = (max - min) / (2^b - 1),
+    offset = round(-2^(b-1) - min / scale). Symmetric: scale = max(|max|, |min|) / (2^(b-1) - 1), or
+    / 2^(b-1) when the negative side is the larger, offset 0. Then the epsilon rule."""
+    mx = np.asarray(data_max, dtype=np.float32)
+    mn = np.asarray(data_min, dtype=np.float32)
+    half = 1 << (bits - 1)
+    if asymmetric:
+        mx = np.maximum(mx, np.float32(0))
+        mn = np.minimum(mn, np.float32(0))
+        steps = (1 << bits) - 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = ((mx - mn) / np.float32(steps)).astype(np.float32)
+            raw = np.where(mx != mn, np.float32(-half) - mn / scale, np.float32(-half))
+        offset_f = raw.astype(np.float32)
+        scale, offset_f = apply_epsilon(scale, offset_f, asymmetric=True, bits=bits)
+    else:
+        negative = np.abs(mx) < np.abs(mn)
+        bound = np.where(np.abs(mx) > np.abs(mn), np.abs(mx), np.abs(mn)).astype(np.float32)
+        limit = np.where(negative, np.float32(half), np.float32(half - 1)).astype(np.float32)
+        scale = (bound / limit).astype(np.float32)
+        scale, offset_f = apply_epsilon(scale, np.zeros_like(scale), asymmetric=False, bits=bits)
+    return scale, np.rint(offset_f).astype(np.int32)
+
+
+# -- ARQ: weights ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WeightQuant:
+    """A quantized weight: `q` has the weight's shape; scale/offset one per row of the [C, -1] view
+    (channel_wise) or one for the tensor."""
+
+    q: np.ndarray  # int32 values in the integer range
+    scale: np.ndarray  # float32, shape [C] or [1]
+    offset: np.ndarray  # int32, same shape as scale
+    channel_wise: bool
+    bits: int = 8
+
+    def dequantized(self) -> np.ndarray:
+        """q * scale (minus offset), in float32: the weight the fake-quant model computes with."""
+        rows = self.q.reshape(self.q.shape[0], -1).astype(np.float32)
+        s = self.scale.reshape(-1, 1) if self.channel_wise else self.scale.reshape(())
+        o = self.offset.astype(np.float32).reshape(-1, 1) if self.channel_wise else \
+            self.offset.astype(np.float32).reshape(())
+        return ((rows - o) * s).astype(np.float32).reshape(self.q.shape)
+
+
+def arq(weight: np.ndarray, *, channel_wise: bool, asymmetric: bool = False, bits: int = 8) -> WeightQuant:
+    """AMCT's ARQ: the weight (output channels first) reshaped to [C, -1]; one (min, max) per row when
+    channel_wise, else one for the tensor; `scale_offset` on it; q = clamp(round(w / s + o)) (AMCT adds
+    the offset before rounding; it differs from `quantize` only on exact halves with an odd offset)."""
+    w = np.asarray(weight, dtype=np.float32)
+    rows = w.reshape(w.shape[0], -1)
+    if channel_wise:
+        mx, mn = rows.max(axis=1), rows.min(axis=1)
+    else:
+        mx, mn = rows.max().reshape(1), rows.min().reshape(1)
+    scale, offset = scale_offset(mx, mn, asymmetric=asymmetric, bits=bits)
+    s = scale.reshape(-1, 1) if channel_wise else scale.reshape(())
+    o = offset.astype(np.float32).reshape(-1, 1) if channel_wise else offset.astype(np.float32).reshape(())
+    lo, hi = int_bounds(bits)
+    q = np.clip(np.rint(rows / s + o), lo, hi).astype(np.int32).reshape(w.shape)
+    return WeightQuant(q, scale.reshape(-1), offset.reshape(-1), channel_wise, bits)
+
+
+# -- IFMR: activations ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IfmrParams:
+    """The fields of ifmr_quantize, as the Python doubles AMCT reads (see `config_float`)."""
+
+    max_percentile: float = 0.999999
+    min_percentile: float = 0.999999
+    search_start: float = 0.7
+    search_end: float = 1.3
+    search_step: float = 0.01
+    asymmetric: bool = False
+    bits: int = 8
+
+
+@dataclass
+class ActQuant:
+    """An activation's quantization: what goes into the record, and how the search went."""
+
+    scale: float  # a float32 value
+    offset: int
+    clip_max: float  # the chosen candidate (the max side of the range)
+    clip_min: float  # the min side: min_value (asymmetric) or -clip_max
+    max_value: float = 0.0  # the percentile values the search started from
+    min_value: float = 0.0
+    index: int = 0  # the chosen candidate
+    losses: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    count: int = 0  # values seen
+    exact: bool = True  # computed from every value (False: the loss from a histogram)
+
+
+def search_ratios(start: float, end: float, step: float) -> np.ndarray:
+    """The candidate ratios `arange(start, end, step)` in float32, half-open: the count is
+    ceil((end - start) / step) in double, as torch.arange computes it (61 for 0.7..1.3 by 0.01)."""
+    count = max(0, math.ceil((end - start) / step))
+    return (start + step * np.arange(count, dtype=np.float64)).astype(np.float32)
+
+
+def percentile_rank(n: int, p: float) -> int:
+    """Which order statistic the percentile takes: 1 when 1 - p < FLT_EPSILON, else n - int(p·n)."""
+    if 1.0 - p < FLT_EPSILON:
+        return 1
+    return max(1, n - int(p * n))
+
+
+def _candidates(max_value: np.float32, min_value: np.float32, params: IfmrParams
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(max candidates, min side per candidate, scales), float32, as AMCT forms them."""
+    bits = params.bits
+    ratios = search_ratios(params.search_start, params.search_end, params.search_step)
+    if params.asymmetric:
+        cands = (ratios * max_value).astype(np.float32)
+        scales = ((cands - min_value) / np.float32((1 << bits) - 1)).astype(np.float32)
+        lows = np.full_like(cands, min_value)
+    else:
+        negative = abs(max_value) < abs(min_value)
+        bound = np.float32(max(abs(max_value), abs(min_value)))
+        cands = (ratios * bound).astype(np.float32)
+        limit = (1 << (bits - 1)) if negative else (1 << (bits - 1)) - 1
+        scales = (cands / np.float32(limit)).astype(np.float32)
+        lows = (-cands).astype(np.float32)
+    scales = np.where(scales < FLT_EPSILON, np.float32(1.0), scales).astype(np.float32)
+    return cands, lows, scales
+
+
+def _finish(index: int, cands: np.ndarray, lows: np.ndarray, scales: np.ndarray, losses: np.ndarray,
+            max_value: np.float32, min_value: np.float32, params: IfmrParams, count: int,
+            exact: bool) -> ActQuant:
+    scale = np.float32(scales[index])
+    if params.asymmetric:
+        offset = int(-np.rint(np.float32(min_value) / scale) - (1 << (params.bits - 1)))
+    else:
+        offset = 0
+    return ActQuant(float(scale), offset, float(cands[index]), float(lows[index]), float(max_value),
+                    float(min_value), index, losses, count, exact)
+
+
+_CHUNK = 1 << 20  # values per block of the exact loss (bounds the temporaries)
+
+
+def ifmr(data: np.ndarray, params: IfmrParams) -> ActQuant:
+    """AMCT's IFMR on all values at once (executor.md §3, §8.5-8.7)."""
+    x = np.ascontiguousarray(data, dtype=np.float32).reshape(-1)
+    n = x.size
+    if n == 0:
+        raise ValueError("IFMR needs at least one value")
+    k_max = percentile_rank(n, params.max_percentile)
+    k_min = percentile_rank(n, params.min_percentile)
+    max_value = np.float32(np.partition(x, n - k_max)[n - k_max]) if k_max > 1 else np.float32(x.max())
+    min_value = np.float32(np.partition(x, k_min - 1)[k_min - 1]) if k_min > 1 else np.float32(x.min())
+    max_value = np.float32(max(max_value, np.float32(0)))
+    min_value = np.float32(min(min_value, np.float32(0)))
+    cands, lows, scales = _candidates(max_value, min_value, params)
+    sums = np.zeros(cands.size, dtype=np.float64)
+    for start in range(0, n, _CHUNK):
+        block = x[start:start + _CHUNK]
+        for i in range(cands.size):
+            q = np.rint(np.clip(block, lows[i], cands[i]) / scales[i]) * scales[i]
+            d = q - block
+            sums[i] += float(np.dot(d, d))
+    losses = sums / n
+    return _finish(int(np.argmin(losses)), cands, lows, scales, losses, max_value, min_value, params, n, True)
+
+
+# -- IFMR in bounded memory -------------------------------------------------------------------------
+_MANTISSA_BITS = 9  # log-linear bins: 2^9 per octave, 0.2 % wide
+_SHIFT = 23 - _MANTISSA_BITS
+_NBINS = 1 << (32 - _SHIFT)
+_SIGN_KEY = 1 << (31 - _SHIFT)
+
+
+def _bin_edges() -> tuple[np.ndarray, np.ndarray]:
+    """Signed value range [lo, hi] of every histogram key (a float32 bit pattern >> _SHIFT)."""
+    keys = np.arange(_NBINS, dtype=np.uint64)
+    low_bits = (keys << np.uint64(_SHIFT)).astype(np.uint32)
+    high_bits = (low_bits.astype(np.uint64) + (1 << _SHIFT) - 1).astype(np.uint32)
+    with np.errstate(invalid="ignore"):  # the NaN patterns: never filled (inputs are checked finite)
+        a = low_bits.view(np.float32).astype(np.float64)
+        b = high_bits.view(np.float32).astype(np.float64)
+    lo = np.where(keys >= _SIGN_KEY, b, a)  # negative keys: the magnitude grows with the bits
+    hi = np.where(keys >= _SIGN_KEY, a, b)
+    return lo, hi
+
+
+_EDGES: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def _edges() -> tuple[np.ndarray, np.ndarray]:
+    global _EDGES
+    if _EDGES is None:
+        _EDGES = _bin_edges()
+    return _EDGES
+
+
+class _Extreme:
+    """The k largest (or smallest) values seen so far, exactly, and how often the most extreme one
+    occurs. Once k values are held, only values at or beyond the k-th are looked at."""
+
+    def __init__(self, k: int, largest: bool) -> None:
+        self.k = k
+        self.largest = largest
+        self.values = np.empty(0, dtype=np.float32)  # sorted, the extreme end last
+        self.peak = np.float32(0)
+        self.peak_count = 0
+
+    def _beyond(self, x: np.ndarray, t: np.float32) -> np.ndarray:
+        return x[x > t] if self.largest else x[x < t]
+
+    def update(self, x: np.ndarray, extreme: np.float32) -> tuple[np.float32, int] | None:
+        """Add a batch whose most extreme value (max or min) is `extreme`. Returns the previous
+        peak and its count when the batch goes beyond it."""
+        dropped = None
+        if self.values.size == 0 or (extreme > self.peak if self.largest else extreme < self.peak):
+            dropped = (self.peak, self.peak_count) if self.peak_count else None
+            self.peak, self.peak_count = extreme, 0
+        full = self.values.size >= self.k
+        # a value equal to the k-th leaves the k extreme values unchanged: strictly beyond it only
+        sel = self._beyond(x, self.values[0]) if full else x
+        if extreme == self.peak and extreme != 0:  # zeros are counted by the histogram already
+            where = x if full and extreme == self.values[0] else sel
+            self.peak_count += int(np.count_nonzero(where == extreme))
+        if full and sel.size == 0:
+            return dropped
+        merged = np.concatenate([self.values, sel])
+        if merged.size > self.k:
+            cut = merged.size - self.k
+            merged = (np.partition(merged, cut)[cut:] if self.largest
+                      else np.partition(merged, self.k - 1)[:self.k])
+        merged = np.sort(merged)
+        self.values = merged if self.largest else merged[::-1].copy()
+        return dropped
+
+    def kth(self, k: int) -> np.float32:
+        """The k-th most extreme value held."""
+        return np.float32(self.values[self.values.size - k])
+
+
+_SAMPLE = 1 << 18  # histogram values per tensor and batch, at least (a 1-in-s subsample beyond)
+
+
+class IfmrStream:
+    """IFMR fed one batch at a time.
+
+    `exact=True` keeps every value and runs `ifmr` at the end (AMCT's own memory profile). The
+    default keeps, per tensor:
+    - the exact top-k and bottom-k values, so max_value and min_value are AMCT's exactly;
+    - the exact count of values equal to the running maximum and minimum (point masses such as
+      ReLU6's 6.0 that a histogram would smear);
+    - a 2^18-key log-linear histogram (0.2 % wide bins) of a deterministic 1-in-s subsample
+      (s odd, at least `sample` values per batch; `sample=None`: every value).
+    The loss of each candidate is then integrated over the histogram with values spread evenly
+    within a bin, so only the choice among near-equal candidates can differ from the exact search.
+    `expected` is the total count when known ahead: it sizes the top-k buffers (a longer run keeps
+    its percentiles exact as long as the buffers hold the rank it needs)."""
+
+    def __init__(self, params: IfmrParams, *, exact: bool = False, expected: int | None = None,
+                 sample: int | None = _SAMPLE) -> None:
+        self.params = params
+        self.exact = exact
+        self.sample = sample
+        self.count = 0
+        self.chunks: list[np.ndarray] = []
+        self.hist: np.ndarray | None = None
+        self.expected = expected
+        self.top: _Extreme | None = None
+        self.bottom: _Extreme | None = None
+
+    def _rank_bound(self, n: int) -> tuple[int, int]:
+        p = self.params
+        return percentile_rank(n, p.max_percentile), percentile_rank(n, p.min_percentile)
+
+    def update(self, batch: np.ndarray) -> None:
+        x = np.ascontiguousarray(batch, dtype=np.float32).reshape(-1)
+        if x.size == 0:
+            return
+        self.count += x.size
+        if self.exact:
+            self.chunks.append(x.copy())
+            return
+        if self.top is None or self.bottom is None:
+            # the buffers must hold the rank the final count needs: size them for the expected
+            # count, else generously for 64 batches like this one
+            k_hi, k_lo = self._rank_bound(self.expected or 64 * x.size)
+            self.top, self.bottom = _Extreme(k_hi, True), _Extreme(k_lo, False)
+        hi, lo = x.max(), x.min()
+        if not (np.isfinite(hi) and np.isfinite(lo)):
+            raise ValueError("the values hold NaN or infinity")
+        for side, extreme in ((self.top, hi), (self.bottom, lo)):
+            dropped = side.update(x, extreme)
+            if dropped is not None:  # no longer the extreme: its values join the histogram
+                self._count(np.full(1, dropped[0], np.float32), dropped[1])
+        # The histogram leaves out the values equal to the current max and min (nonzero ones): they
+        # are counted exactly as point masses, like ReLU6's 6.0, which a histogram would smear.
+        p_hi, p_lo = self.top.peak, self.bottom.peak
+        stride = 1 if self.sample is None else max(1, x.size // self.sample)
+        if stride == 1:
+            self._count(x[self._not_peak(x, p_hi, p_lo)], 1)
+            return
+        stride |= 1  # odd: the subsample walks through every channel
+        # The tails decide the clipping loss and are rare: count them all. The k-th extreme so far
+        # only grows towards the final max_value (min_value), and every candidate clips beyond
+        # search_start times it: 0.9 of that is a safe border.
+        edge = np.float32(0.9 * self.params.search_start)
+        t_hi = edge * max(self.top.values[0], np.float32(0))
+        t_lo = edge * min(self.bottom.values[0], np.float32(0))
+        tail = x > t_hi
+        if t_lo < 0:
+            tail |= x < t_lo
+        self._count(x[tail & self._not_peak(x, p_hi, p_lo)], 1)
+        sub = x[::stride]
+        self._count(sub[~tail[::stride] & self._not_peak(sub, p_hi, p_lo)], stride)
+
+    @staticmethod
+    def _not_peak(x: np.ndarray, p_hi: np.float32, p_lo: np.float32) -> np.ndarray:
+        keep = x != p_hi if p_hi != 0 else np.ones(x.shape, dtype=bool)
+        if p_lo != 0:
+            keep &= x != p_lo
+        return keep
+
+    def _count(self, x: np.ndarray, weight: int | float) -> None:
+        counts = np.bincount(np.right_shift(x.view(np.uint32), _SHIFT), minlength=_NBINS)
+        if weight != 1:
+            counts *= int(weight)
+        self.hist = counts if self.hist is None else self.hist + counts
+
+    def result(self) -> ActQuant:
+        if self.count == 0:
+            raise ValueError("IFMR saw no values")
+        if self.exact:
+            data = np.concatenate(self.chunks) if len(self.chunks) > 1 else self.chunks[0]
+            return ifmr(data, self.params)
+        assert self.top is not None and self.bottom is not None
+        hist = self.hist if self.hist is not None else np.zeros(_NBINS, dtype=np.int64)
+        k_hi, k_lo = self._rank_bound(self.count)
+        k_hi, k_lo = min(k_hi, self.top.values.size), min(k_lo, self.bottom.values.size)
+        max_value = np.float32(max(self.top.kth(k_hi), np.float32(0)))
+        min_value = np.float32(min(self.bottom.kth(k_lo), np.float32(0)))
+        cands, lows, scales = _candidates(max_value, min_value, self.params)
+        peaks = [(float(e.peak), float(e.peak_count)) for e in (self.top, self.bottom) if e.peak != 0]
+        if len(peaks) == 2 and peaks[0][0] == peaks[1][0]:
+            peaks = peaks[:1]  # constant data: one point
+        losses = histogram_losses(hist, cands, lows, scales, peaks)
+        index = int(np.argmin(losses))
+        return _finish(index, cands, lows, scales, losses, max_value, min_value, self.params, self.count,
+                       False)
+
+
+def _sawtooth_integral(t: np.ndarray) -> np.ndarray:
+    """G(t) = integral from -1/2 to t of (u - round(u))^2 du (period integral 1/12)."""
+    v = t + 0.5
+    n = np.floor(v)
+    r = v - n
+    return n / 12.0 + ((r - 0.5) ** 3 + 0.125) / 3.0
+
+
+def _const_integral(p: np.ndarray, q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """integral over [p, q] of (v - x)^2 dx (zero where q <= p)."""
+    return np.where(q > p, ((q - v) ** 3 - (p - v) ** 3) / 3.0, 0.0)
+
+
+def _point_error(x: float, cands: np.ndarray, lows: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """(round(clamp(x, low, cand) / s) · s - x)^2 per candidate, in float32 as the exact search."""
+    v = np.float32(x)
+    q = np.rint(np.clip(v, lows, cands) / scales) * scales
+    return ((q - v).astype(np.float64)) ** 2
+
+
+def histogram_losses(hist: np.ndarray, cands: np.ndarray, lows: np.ndarray, scales: np.ndarray,
+                     points: list[tuple[float, float]] = ()) -> np.ndarray:  # type: ignore[assignment]
+    """Mean over the values of (round(clamp(x, low, cand) / s) · s - x)^2 per candidate, from a
+    log-linear histogram (`IfmrStream`), values spread evenly within each bin, plus `points`
+    ((value, count) point masses, not in the histogram, counted exactly).
+
+    Values too small to round away from zero under every candidate (|x| < min(s)/2, also when they
+    are clipped, since the clip value then rounds to 0 too) contribute x^2 whatever the candidate:
+    they are summed once, so the per-candidate work covers only the few octaves that matter."""
+    lo_edges, hi_edges = _edges()
+    hist = hist.astype(np.float64)
+    total = float(hist.sum())
+    point_sum = np.zeros(cands.size, dtype=np.float64)
+    for value, count in points:
+        total += count
+        point_sum += count * _point_error(value, cands, lows, scales)
+    keys = np.flatnonzero(hist)
+    counts = hist[keys]
+    a, b = lo_edges[keys], hi_edges[keys]
+    zero = (a == 0.0) | (b == 0.0)
+    small = (np.maximum(np.abs(a), np.abs(b)) <= 0.5 * float(scales.min())) | zero
+    width = b - a
+    mean_sq = np.where(zero, 0.0, (a * a + a * b + b * b) / 3.0)
+    base = float(np.sum(counts[small] * mean_sq[small]))
+    keep = ~small
+    a, b, counts, width = a[keep], b[keep], counts[keep], width[keep]
+    out = np.empty(cands.size, dtype=np.float64)
+    for i in range(cands.size):
+        s = float(scales[i])
+        c, low = float(cands[i]), float(lows[i])
+        q_hi = float(np.rint(np.float32(c) / np.float32(s))) * s
+        q_lo = float(np.rint(np.float32(low) / np.float32(s))) * s
+        p_mid, q_mid = np.maximum(a, low), np.minimum(b, c)
+        inside = np.where(q_mid > p_mid,
+                          s ** 3 * (_sawtooth_integral(q_mid / s) - _sawtooth_integral(p_mid / s)), 0.0)
+        below = _const_integral(a, np.minimum(b, low), np.float64(q_lo))
+        above = _const_integral(np.maximum(a, c), b, np.float64(q_hi))
+        out[i] = base + float(np.sum(counts * (inside + below + above) / width))
+    return (out + point_sum) / max(total, 1.0)
