@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic
 from .document import BoundMessage, bind, to_message
@@ -17,6 +17,10 @@ from .schema import Schema, load
 from .schema.detect import DialectChoice, choose_dialect
 from .syntax import SyntaxTree, parse
 
+if TYPE_CHECKING:
+    from .model.index import ModelIndex
+    from .semantic import EffectiveConfig, Semantic
+
 _SUPPRESS = re.compile(r"#\s*amct-lint:\s*(disable|disable-file)\s*=\s*([A-Za-z0-9_, ]+)")
 
 
@@ -24,13 +28,31 @@ class Analysis:
     """Everything known about one text: tree, dialect, typed document, diagnostics."""
 
     def __init__(self, text: str, tree: SyntaxTree, dialect: DialectChoice, root: BoundMessage,
-                 schema: Schema, diagnostics: list[Diagnostic]) -> None:
+                 schema: Schema, diagnostics: list[Diagnostic], model: ModelIndex | None = None,
+                 semantic: Semantic | None = None) -> None:
         self.text = text
         self.tree = tree
         self.dialect = dialect
         self.root = root
         self.schema = schema
         self.diagnostics = diagnostics
+        self.model = model
+        self._semantic = semantic
+
+    @property
+    def semantic(self) -> Semantic:
+        """The semantic model of this analysis (amct_lang.semantic), shared with its rules."""
+        if self._semantic is None:
+            from .semantic.config import Semantic
+
+            self._semantic = Semantic(self.root, self.dialect.name, self.model)
+        return self._semantic
+
+    @property
+    def effective(self) -> EffectiveConfig | None:
+        """Every layer's effective config, computed once, when the analysis has a model of the kind
+        its dialect configures; None otherwise (`semantic.config` answers without a model)."""
+        return self.semantic.effective
 
     @property
     def has_errors(self) -> bool:
@@ -55,7 +77,7 @@ def _analyze(text: str, dialect: str | None, model: Any, lint: bool, select: Ite
              ignore: Iterable[str]) -> Analysis:
     schema = load()
     tree, diagnostics = parse(text)
-    choice = choose_dialect(tree, schema, dialect)
+    choice = choose_dialect(tree, schema, dialect, getattr(model, "framework", None))
     root, bind_diags = bind(tree, schema, choice.name)
     if choice.alternatives and _schema_errors(bind_diags):
         # Several dialects fit the top-level fields: take the one that knows most of the file.
@@ -68,13 +90,15 @@ def _analyze(text: str, dialect: str | None, model: Any, lint: bool, select: Ite
             _, root, bind_diags, name = best
             choice = DialectChoice(name, f"its fields fit the {name} dialect best", choice.diagnostics)
     diagnostics = diagnostics + choice.diagnostics + bind_diags
+    analysis = Analysis(text, tree, choice, root, schema, diagnostics, model)
     if lint:
         from .rules.runner import run_rules
 
-        diagnostics += run_rules(tree, root, choice.name, schema, model, choice.alternatives)
-    diagnostics = _filter(tree, diagnostics, select, ignore)
+        diagnostics += run_rules(tree, root, choice.name, schema, model, choice.alternatives,
+                                 semantic=lambda: analysis.semantic)
+    analysis.diagnostics = diagnostics = _filter(tree, diagnostics, select, ignore)
     diagnostics.sort(key=lambda d: (d.start, d.end, d.code))
-    return Analysis(text, tree, choice, root, schema, diagnostics)
+    return analysis
 
 
 def _schema_errors(diagnostics: list[Diagnostic]) -> int:

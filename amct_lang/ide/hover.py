@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from google.protobuf.descriptor import FieldDescriptor
 
@@ -137,40 +136,8 @@ def layer_markdown(snap: Snapshot, name: str) -> str | None:
         else:
             lines.append(f"`{layer.type}` is not quantized through the layer configs.")
         return "\n\n".join(lines)
-    status = lc.status
-    if lc.reason is not None:
-        status += f" ({_source(snap, lc.reason)})"
-    block = f", block {_source(snap, lc.block)}" if lc.block else ""
-    lines.append(f"Effective config: **{status}**{block}")
-    rows: list[str] = []
-    for title, part in (("weights", lc.weights), ("activation", lc.activation)):
-        if part is None:
-            continue
-        rows.append(f"| {title} | `{part.algorithm.value}` | {_source(snap, part.algorithm.source)} |")
-        for key, value in part.fields.items():
-            rows.append(f"| &nbsp;&nbsp;{key} | `{_show(value.value)}` | {_source(snap, value.source)} |")
-    for key, value in lc.options.items():
-        rows.append(f"| {key} | `{_show(value.value)}` | {_source(snap, value.source)} |")
-    for tensor in lc.inputs:
-        rows.append(f"| input {tensor.input_index} | `{tensor.activation.algorithm.value}` | "
-                    f"{_source(snap, tensor.source)} |")
-    if rows:
-        lines.append("| | value | from |\n|---|---|---|\n" + "\n".join(rows))
+    from ..semantic.present import layer_markdown as config_markdown
+    from ..semantic.present import where
+
+    lines.extend(config_markdown(lc, lambda source: where(source, snap.lines)))
     return "\n\n".join(lines)
-
-
-def _source(snap: Snapshot, source: Any) -> str:
-    text = source.label
-    if source.start is not None:
-        text += f" (line {snap.lines.line_col(source.start)[0] + 1})"
-    if source.detail:
-        text += f": {source.detail}"
-    return text
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return docs.short_float32(value)
-    return str(value)

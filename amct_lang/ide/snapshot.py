@@ -52,12 +52,13 @@ class Snapshot:
 
     @cached_property
     def effective(self) -> Any:
-        """The effective config of every layer (amct_lang.resolve), when a model is associated."""
-        if self.model is None:
-            return None
-        from ..resolve import resolve
+        """The effective config of every layer (amct_lang.semantic, computed once per analysis), when
+        a model of the kind the dialect configures is associated."""
+        from ..semantic import effective_config, model_fits
 
-        return resolve(self.analysis.root, self.dialect, self.model)
+        if self.model is None or not model_fits(self.dialect, self.model):
+            return None
+        return effective_config(self.analysis, self.model)
 
 
 def snapshot(text: str, dialect: str | None = None, model: Any = None) -> Snapshot:

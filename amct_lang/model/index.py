@@ -145,7 +145,7 @@ def nearest_name(name: str, candidates: list[str]) -> str | None:
     if not candidates or not name:
         return None
     key = _normal(name)
-    normal = {}
+    normal: dict[str, str] = {}
     for c in candidates:
         normal.setdefault(_normal(c), c)
     if key in normal:

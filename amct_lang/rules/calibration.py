@@ -7,7 +7,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic, Fix, Related, Severity
-from ..document import BoundMessage, Entry
+from ..document import Entry
+from ..semantic.types import Source
+from ..vocab import (
+    ASCEND_IR_TYPES,
+    ASCEND_NAME,
+    FRAMEWORK_NAMES,
+    FRAMEWORK_TYPES,
+    NO_INT16,
+    NO_PER_CHANNEL,
+    ONNX_TYPES,
+    PYTORCH_TYPES,
+)
 from .catalog import REGISTRY, rule
 from .context import (
     COMMON,
@@ -25,52 +36,9 @@ from .context import (
 )
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
-CAL = ("calibration", "calibration-onnx")
+CAL = ("calibration", "calibration-onnx", "calibration-pytorch")
 ATC = ("calibration",)
 
-# -- layer-type vocabulary ------------------------------------------------------------------------
-# Ascend IR operator types ATC/AOE quantize: what `calibration` (calibration_config.proto) files name.
-ASCEND_IR_TYPES = frozenset({
-    "Conv2D", "Conv3D", "DepthwiseConv2D", "Conv2DTranspose", "Conv2DBackpropInput", "Deconvolution",
-    "FullyConnection", "MatMulV2", "BatchMatMulV2", "AvgPool", "AvgPoolV2", "Pooling",
-    "MaxPool", "MaxPoolV3", "Eltwise", "Add",
-})
-# Source-framework types the AMCT tools quantize: what `calibration-onnx` files name.
-CAFFE_TYPES = frozenset({"Convolution", "Deconvolution", "InnerProduct", "Pooling", "Eltwise"})
-TENSORFLOW_TYPES = frozenset({
-    "Conv2D", "Conv3D", "DepthwiseConv2dNative", "Conv2DBackpropInput", "MatMul", "BatchMatMulV2",
-    "AvgPool", "MaxPool", "Add",
-})
-ONNX_TYPES = frozenset({"Conv", "ConvTranspose", "Gemm", "MatMul", "AveragePool", "MaxPool", "Add"})
-PYTORCH_TYPES = frozenset({
-    "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "Linear", "AvgPool2d", "LSTM", "GRU",
-})
-FRAMEWORK_TYPES = CAFFE_TYPES | TENSORFLOW_TYPES | ONNX_TYPES | PYTORCH_TYPES
-# The Ascend IR type ATC uses for a framework's type (the documentation's table of quantizable layers).
-ASCEND_NAME = {
-    "Convolution": "Conv2D", "Conv": "Conv2D", "Conv1d": "Conv2D", "Conv2d": "Conv2D", "Conv3d": "Conv3D",
-    "InnerProduct": "FullyConnection", "Gemm": "MatMulV2", "MatMul": "MatMulV2", "Linear": "MatMulV2",
-    "ConvTranspose": "Conv2DTranspose", "ConvTranspose2d": "Conv2DTranspose",
-    "DepthwiseConv2dNative": "DepthwiseConv2D", "AveragePool": "AvgPoolV2", "AvgPool2d": "AvgPoolV2",
-}
-# ...and the framework types an Ascend IR type stands for.
-FRAMEWORK_NAMES = {
-    "FullyConnection": "Gemm (ONNX), Linear (PyTorch), InnerProduct (Caffe)",
-    "MatMulV2": "Gemm or MatMul (ONNX), Linear (PyTorch), MatMul (TensorFlow)",
-    "Conv2DTranspose": "ConvTranspose (ONNX), ConvTranspose2d (PyTorch)",
-    "DepthwiseConv2D": "Conv (ONNX), Conv2d (PyTorch), DepthwiseConv2dNative (TensorFlow)",
-    "AvgPoolV2": "AveragePool (ONNX), AvgPool2d (PyTorch)",
-    "MaxPoolV3": "MaxPool",
-}
-# Types whose weights have no per-output-channel scales (or that have no weights at all).
-NO_PER_CHANNEL = frozenset({
-    "FullyConnection", "InnerProduct", "MatMulV2", "BatchMatMulV2", "MatMul", "Gemm", "Linear",
-    "AvgPool", "AvgPoolV2", "Pooling", "AveragePool", "AvgPool2d", "MaxPool", "MaxPoolV3", "Eltwise", "Add",
-})
-# Types whose weights take one scale per output channel (channel_wise defaults to true for them).
-PER_CHANNEL = (ASCEND_IR_TYPES | FRAMEWORK_TYPES) - NO_PER_CHANNEL
-# Known types AMCT's PyTorch/ONNX tools refuse INT16 activations for (the others accept it).
-NO_INT16 = frozenset({"Conv3d", "AvgPool2d", "MatMul", "AveragePool"})
 PLACEHOLDERS = {"optype": "Optype", "opname": "Opname"}
 
 INT8 = 1  # FMRQuantize.CalibrationDataType.INT8
@@ -554,19 +522,11 @@ def duplicate_layer(ctx: RuleContext) -> Iterator[Diagnostic]:
                         "Remove this one", e.start, e.end,
                         related=(Related(first.start, first.end, "first given here"),),
                         fixes=(Fix(f"Remove the repeated '{e.value}'", (edits[id(e)],), safe=True),))
-    for owner, key in ((LAYER_OVERRIDE, "layer_name"), (TYPE_OVERRIDE, "layer_type")):
-        seen_blocks: dict[str, ConfigBlock] = {}
-        for block in config_blocks(ctx):
-            if block.owner != owner or block.key_entry is None:
-                continue
-            first_block = seen_blocks.setdefault(block.key, block)
-            if first_block is block:
-                continue
-            e, f = block.key_entry, first_block.key_entry
-            assert f is not None
-            yield _diag("CAL011", f"a second {owner} entry for {key} '{block.key}'; AMCT rejects repeated "
-                        "overrides. Merge the two blocks into one", e.start, e.end,
-                        related=(Related(f.start, f.end, "first entry for it here"),))
+    for again, earlier in ctx.config.repeats():
+        key = "layer_name" if again.kind.value == LAYER_OVERRIDE else "layer_type"
+        yield _diag("CAL011", f"a second {again.kind.value} entry for {key} '{again.detail}'; AMCT rejects "
+                    "repeated overrides. Merge the two blocks into one", again.start or 0, again.end or 0,
+                    related=(Related(earlier.start or 0, earlier.end or 0, "first entry for it here"),))
 
 
 @rule("CAL012", "dead-override", W, dialects=CAL)
@@ -592,26 +552,22 @@ def dead_override(ctx: RuleContext) -> Iterator[Diagnostic]:
     override_layer_configs { layer_name: "conv1" calibration_config { arq_quantize {} } }
     ```
     """
-    skipped = {LAYER_OVERRIDE: ("skip_layers", "layer"), TYPE_OVERRIDE: ("skip_layer_types", "type")}
-    index: dict[str, dict[str, Entry]] = {}
-    for owner, (field, _) in skipped.items():
-        index[owner] = {}
-        for e in ctx.top(field):
-            index[owner].setdefault(e.value, e)
-    if not index[LAYER_OVERRIDE] and not index[TYPE_OVERRIDE]:
+    if not ctx.top("skip_layers") and not ctx.top("skip_layer_types"):
         return
+    config = ctx.config
     for block in config_blocks(ctx):
-        names = index.get(block.owner)
-        if not names or block.key_entry is None:
+        e = block.key_entry
+        if e is None or block.owner not in (LAYER_OVERRIDE, TYPE_OVERRIDE):
             continue
-        skip = names.get(block.key)
+        # skips beat overrides: the semantic model says which skip entry removes the layers
+        skip = config.skip(name=e.value) if block.owner == LAYER_OVERRIDE else config.skips_type(e.value)
         if skip is None:
             continue
-        field, what = skipped[block.owner]
-        e = block.key_entry
-        yield _diag("CAL012", f"{what} '{block.key}' is in {field}, so it is not quantized and this "
+        field, what = skip.kind.value, "layer" if block.owner == LAYER_OVERRIDE else "type"
+        named = "" if skip.detail == e.value else f" (as '{skip.detail}')"
+        yield _diag("CAL012", f"{what} '{e.value}' is in {field}{named}, so it is not quantized and this "
                     f"override has no effect; remove it from {field} or remove the override", e.start, e.end,
-                    related=(Related(skip.start, skip.end, f"skipped here by {field}"),))
+                    related=(Related(skip.start or 0, skip.end or 0, f"skipped here by {field}"),))
 
 
 @rule("CAL013", "fusion-skip-without-fusion", W, dialects=CAL)
@@ -646,55 +602,45 @@ def fusion_skip_without_fusion(ctx: RuleContext) -> Iterator[Diagnostic]:
                     related=(Related(switch[-1].start, switch[-1].end, "do_fusion set here"),))
 
 
-_DEFAULT_ALGORITHM = {"wts_algo": "arq_quantize", "act_algo": "ifmr_quantize"}
-
-
-def _same(value: object, default: object) -> bool:
-    """Equal as AMCT sees them: float fields hold float32, so 0.01 is its default 0.0099999998."""
-    if isinstance(value, float) and isinstance(default, float):
-        return abs(value - default) <= 1e-6 * max(1.0, abs(default))
-    return value == default
-
-
 _MAX_LISTED = 4
 
 
-def _dropped(ctx: RuleContext, common: View, block: ConfigBlock) -> list[tuple[str, Entry]]:
-    """Settings of common_config that `block` does not repeat and so loses (language.md §5)."""
-    over = block.view
-    out: list[tuple[str, Entry]] = []
-    members: set[str] = set()
-    for group, names in common.oneofs().items():
-        members.update(names)
-        mine = common.oneof_member(group)
-        if mine is None:
+def _dropped(ctx: RuleContext, common: Source, block: ConfigBlock) -> list[tuple[str, Source]]:
+    """Settings of common_config that a layer configured by `block` does not get (language.md §5):
+    the semantic model resolves the layer both ways, and what common_config sets that the block's
+    layer gets from a default instead is lost."""
+    from ..semantic.types import SourceKind
+
+    config = ctx.config
+    name = block.key if block.owner == LAYER_OVERRIDE else None
+    type_name = block.key if block.owner == TYPE_OVERRIDE else None
+    mine = config.through(common, name, type_name)
+    theirs = config.through(block.source, name, type_name)
+    defaults = (SourceKind.DEFAULT, SourceKind.MODEL)
+    out: list[tuple[str, Source]] = []
+    for side in ("weights", "activation"):
+        a, b = getattr(mine, side), getattr(theirs, side)
+        if a is None or b is None:
             continue
-        theirs = over.oneof_member(group)
-        if theirs is not None and theirs != mine:
-            continue  # a different algorithm, chosen on purpose
-        if theirs is None and mine != _DEFAULT_ALGORITHM.get(group):
-            out.append((mine, common.fields[mine]))
+        if type(a) is not type(b):  # another algorithm: lost only when the block names none
+            if mine.source(side).kind is SourceKind.COMMON and theirs.source(side).kind in defaults:
+                out.append((a.NAME, mine.source(side)))
             continue
-        sub, other = common.sub(mine), over.sub(mine)
-        assert sub is not None
-        for name, e in sub.fields.items():
-            if other is not None and name in other.fields:
+        lost = {n: (v, s) for n, v, s in b.items() if s.kind in defaults}
+        for field, value, src in a.items():
+            if src.kind is not SourceKind.COMMON or field not in lost:
                 continue
-            if name == "asymmetric" and group == "act_algo":
-                # inherited when the override uses the same algorithm; else activation_offset applies
-                if other is not None or e.value == ctx.root.get("activation_offset"):
-                    continue
-            elif name == "channel_wise":
-                # unset means "per channel where the type allows it": lost only where that differs
-                if block.owner != TYPE_OVERRIDE or e.value is True or block.key not in PER_CHANNEL:
-                    continue
-            elif _same(e.value, sub.default(name)):
-                continue
-            out.append((f"{mine}.{name}", e))
-    for name, e in common.fields.items():
-        if name not in members and name not in over.fields and type(e.value) is not BoundMessage \
-                and not _same(e.value, common.default(name)):
-            out.append((name, e))
+            other, other_src = lost[field]
+            if other == value or other_src.kind is SourceKind.MODEL:
+                continue  # the same value, or one only the model can tell
+            if field == "channel_wise" and value is True:
+                continue  # per-channel on a type without channels: AMCT rejects it there (CAL015)
+            out.append((f"{a.NAME}.{field}", src))
+    for field in ("weight_compress_only", "dmq_balancer"):
+        src = mine.source(field)
+        if src.kind is SourceKind.COMMON and theirs.source(field).kind in defaults and \
+                getattr(mine, field) != getattr(theirs, field):
+            out.append((field, src))
     return out
 
 
@@ -734,16 +680,16 @@ def override_drops_common(ctx: RuleContext) -> Iterator[Diagnostic]:
     ```
     """
     blocks = config_blocks(ctx)
-    common = next((b.view for b in blocks if b.owner == COMMON), None)
-    if common is None or not common.fields:
+    common = next((b for b in blocks if b.owner == COMMON), None)
+    if common is None or not common.view.fields:
         return
     for block in blocks:
         if block.owner not in (TYPE_OVERRIDE, LAYER_OVERRIDE) or not block.view:
             continue
-        dropped = _dropped(ctx, common, block)
+        dropped = _dropped(ctx, common.source, block)
         if not dropped:
             continue
-        listed = ", ".join(f"{path} ({ctx.source(e)} in common_config)" for path, e in dropped[:_MAX_LISTED])
+        listed = ", ".join(f"{path} ({_text(ctx, s)} in common_config)" for path, s in dropped[:_MAX_LISTED])
         if len(dropped) > _MAX_LISTED:
             listed += f" and {len(dropped) - _MAX_LISTED} more"
         config_entry = block.view.messages[-1]
@@ -752,8 +698,13 @@ def override_drops_common(ctx: RuleContext) -> Iterator[Diagnostic]:
         yield _diag("CAL014", f"{block.label} replaces common_config as a whole, so it does not get "
                     f"{listed}: these take their built-in defaults here. Repeat them in this block if they "
                     "should apply",
-                    start, end, related=tuple(Related(e.start, e.end, f"{path} set in common_config")
-                                              for path, e in dropped[:_MAX_LISTED]))
+                    start, end, related=tuple(Related(s.start or 0, s.end or 0,
+                                                      f"{path} set in common_config")
+                                              for path, s in dropped[:_MAX_LISTED]))
+
+
+def _text(ctx: RuleContext, source: Source) -> str:
+    return ctx.text[source.start:source.end] if source.start is not None else "?"
 
 
 @rule("CAL015", "channel-wise-without-channels", E, dialects=CAL)

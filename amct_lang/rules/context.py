@@ -1,26 +1,33 @@
 """What a rule sees: the typed document, its dialect, and (for model rules) the model index.
 
-Also the views rules share, computed once per check and cached on the context: `View` (a block as
-AMCT's parser builds it: last value wins, repeated blocks merged, one member per oneof) and
-`config_blocks` (every place a calibration config can come from, with its owner).
+Also the views rules share, computed once per check and cached on the context: `View` (the one
+block reader, amct_lang.semantic.blocks: protobuf's merge semantics) and `config_blocks` (every
+place a calibration config can come from, with its owner). What a layer or type GETS is the
+semantic model's answer (`ctx.config`, `ctx.effective`); rules never apply the priority rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..diagnostics import Edit, Fix
 from ..document import BoundMessage, Entry
 from ..schema import Schema
+from ..semantic.blocks import View
 from ..syntax.nodes import Field, ListValue, SyntaxTree
+
+if TYPE_CHECKING:
+    from ..semantic.config import ConfigOnly, Semantic
+    from ..semantic.types import EffectiveConfig, Source
 
 T = TypeVar("T")
 
 
 class RuleContext:
     def __init__(self, tree: SyntaxTree, root: BoundMessage, dialect: str, schema: Schema,
-                 model: Any = None, alternatives: tuple[str, ...] = ()) -> None:
+                 model: Any = None, alternatives: tuple[str, ...] = (),
+                 semantic: Callable[[], Semantic] | None = None) -> None:
         self.tree = tree
         self.root = root
         self.dialect = dialect
@@ -29,6 +36,24 @@ class RuleContext:
         # dialects the file fits just as well (its dialect was guessed from its fields, not named)
         self.alternatives = alternatives
         self._cache: dict[str, Any] = {}
+        self._semantic = semantic
+
+    @property
+    def semantic(self) -> Semantic:
+        """The semantic model (amct_lang.semantic) of the analysis these rules run for."""
+        if self._semantic is not None:
+            return self._semantic()
+        return self.cached("semantic", _own_semantic)
+
+    @property
+    def config(self) -> ConfigOnly:
+        """What a layer or type gets, resolved without a model: ask it, never re-derive priority."""
+        return self.semantic.config
+
+    @property
+    def effective(self) -> EffectiveConfig | None:
+        """Every layer's config, when the check has a model of the dialect's kind."""
+        return self.semantic.effective
 
     @property
     def text(self) -> str:
@@ -49,125 +74,17 @@ class RuleContext:
         return self.cached("top", _top_entries).get(name, [])
 
 
+def _own_semantic(ctx: RuleContext) -> Semantic:
+    from ..semantic.config import Semantic
+
+    return Semantic(ctx.root, ctx.dialect, ctx.model)
+
+
 def _top_entries(ctx: RuleContext) -> dict[str, list[Entry]]:
     out: dict[str, list[Entry]] = {}
     for e in ctx.root.entries:
         out.setdefault(e.field.name, []).append(e)
     return out
-
-
-class _Layout:
-    """What views need to know about a message type, read from its descriptor once."""
-
-    __slots__ = ("descriptor", "names", "defaults", "oneofs", "contested")
-
-    def __init__(self, descriptor: Any) -> None:
-        # holding the descriptor keeps its id() from being reused by another object
-        self.descriptor = descriptor
-        # field descriptor -> name: reading .name allocates a new string every time
-        self.names = {f: f.name for f in descriptor.fields}
-        self.defaults = {f.name: f.default_value for f in descriptor.fields if f.message_type is None}
-        self.oneofs = {o.name: tuple(f.name for f in o.fields) for o in descriptor.oneofs}
-        # oneofs where two members can collide
-        self.contested = [names for names in self.oneofs.values() if len(names) > 1]
-
-
-_LAYOUTS: dict[int, _Layout] = {}  # by id of the descriptor: descriptors live as long as the schema
-
-
-def _layout(descriptor: Any) -> _Layout:
-    layout = _LAYOUTS.get(id(descriptor))
-    if layout is None:
-        layout = _LAYOUTS[id(descriptor)] = _Layout(descriptor)
-    return layout
-
-
-class View:
-    """One block as text_format.Merge builds it from every instance given for a singular field:
-    scalars keep their last value, sub-blocks are merged, a oneof keeps only its last member."""
-
-    __slots__ = ("descriptor", "messages", "fields", "_layout", "_simple")
-
-    def __init__(self, messages: list[BoundMessage], descriptor: Any = None) -> None:
-        """`descriptor` is needed only when `messages` is empty (a block that is not given)."""
-        if messages:
-            descriptor = messages[0].descriptor
-        self.descriptor = descriptor
-        self.messages = messages
-        self._layout = layout = _LAYOUTS.get(id(descriptor)) or _layout(descriptor)
-        names = layout.names
-        entries = messages[0].entries if len(messages) == 1 else [e for m in messages for e in m.entries]
-        # later entries overwrite earlier ones: the last value wins, as in text_format.Merge
-        self.fields = fields = {names[e.field]: e for e in entries}
-        # one instance of each field: a sub-block is the one message given for it
-        self._simple = len(fields) == len(entries)
-        if layout.contested and len(fields) > 1:
-            for group in layout.contested:
-                hits = 0
-                for n in group:
-                    if n in fields:
-                        hits += 1
-                if hits > 1:  # the oneof keeps only the member given last
-                    keep = max((fields[n] for n in group if n in fields), key=lambda e: e.start)
-                    for n in group:
-                        if n in fields and fields[n] is not keep:
-                            del fields[n]
-
-    def __bool__(self) -> bool:
-        return bool(self.messages)
-
-    def entry(self, name: str) -> Entry | None:
-        """The entry that gives `name` its value, or None when it is not set."""
-        return self.fields.get(name)
-
-    def value(self, name: str) -> Any:
-        """The effective value of scalar field `name`: the last one given, else the schema default."""
-        e = self.fields.get(name)
-        if e is not None:
-            return e.value
-        return self._layout.defaults[name]
-
-    def default(self, name: str) -> Any:
-        """The schema default of scalar field `name`."""
-        return self._layout.defaults[name]
-
-    def oneofs(self) -> dict[str, tuple[str, ...]]:
-        """The member names of each oneof of the block's message type, by oneof name."""
-        return self._layout.oneofs
-
-    def oneof_member(self, group: str) -> str | None:
-        """Which member of oneof `group` this block sets, if any."""
-        for member in self._layout.oneofs[group]:
-            if member in self.fields:
-                return member
-        return None
-
-    def get_in(self, name: str, field: str) -> Entry | None:
-        """The entry giving `field` in sub-block `name`: `sub(name).entry(field)` without the view."""
-        e = self.fields.get(name)
-        if e is None or type(e.value) is not BoundMessage:
-            return None
-        msg = e.value
-        layout = _LAYOUTS.get(id(msg.descriptor)) or _layout(msg.descriptor)
-        if not self._simple or layout.contested:
-            sub = self.sub(name)
-            return sub.fields.get(field) if sub is not None else None
-        names = layout.names
-        found = None
-        for x in msg.entries:
-            if names[x.field] == field:
-                found = x
-        return found
-
-    def sub(self, name: str) -> View | None:
-        """The sub-block `name` (all its instances merged), or None when it is not given."""
-        e = self.fields.get(name)
-        if e is None or type(e.value) is not BoundMessage:
-            return None
-        if self._simple:
-            return View([e.value])
-        return View([x.value for m in self.messages for x in m.entries
-                     if x.field is e.field and type(x.value) is BoundMessage])
 
 
 # Owners of a calibration config block, in AMCT's priority order (lowest first).
@@ -179,14 +96,23 @@ class ConfigBlock:
     """A place a calibration config comes from: `common_config`, one override entry, one
     `tensor_quantize` entry, or `nuq_config`. `key` is the layer type or name it applies to."""
 
-    __slots__ = ("owner", "entry", "key", "key_entry", "view")
+    __slots__ = ("owner", "entry", "key", "key_entry", "view", "index")
 
-    def __init__(self, owner: str, entry: Entry, key_entry: Entry | None, view: View) -> None:
+    def __init__(self, owner: str, entry: Entry, key_entry: Entry | None, view: View,
+                 index: int | None = None) -> None:
         self.owner = owner
         self.entry = entry  # the top-level entry that holds the block
         self.key_entry = key_entry
         self.key: str | None = key_entry.value if key_entry is not None else None
         self.view = view  # CalibrationConfig; TensorQuantize / NuqConfig for those owners
+        self.index = index  # which entry of its repeated field (None: common_config, nuq_config)
+
+    @property
+    def source(self) -> Source:
+        """The block as the semantic model names it (what `ctx.config.through()` takes)."""
+        from ..semantic.types import Source, SourceKind
+
+        return Source(SourceKind(self.owner), self.index, self.entry.start, self.entry.end, self.key or "")
 
     @property
     def is_config(self) -> bool:
@@ -218,7 +144,7 @@ def _config_blocks(ctx: RuleContext) -> list[ConfigBlock]:
             continue
         by_name = entries[0].value.descriptor.fields_by_name
         key_field, config_field = by_name[key], by_name["calibration_config"]
-        for e in entries:
+        for i, e in enumerate(entries):
             key_entry = None
             configs = []
             for sub in e.value.entries:
@@ -228,9 +154,9 @@ def _config_blocks(ctx: RuleContext) -> list[ConfigBlock]:
                     configs.append(sub.value)
             # an override without its (required) calibration_config gets an empty block
             view = View(configs) if configs else View([], config_field.message_type)
-            blocks.append(ConfigBlock(owner, e, key_entry, view))
-    for e in ctx.top(TENSOR):
-        blocks.append(ConfigBlock(TENSOR, e, e.value.last("layer_name"), View([e.value])))
+            blocks.append(ConfigBlock(owner, e, key_entry, view, i))
+    for i, e in enumerate(ctx.top(TENSOR)):
+        blocks.append(ConfigBlock(TENSOR, e, e.value.last("layer_name"), View([e.value]), i))
     nuq = ctx.top(NUQ_CONFIG)
     if nuq:
         blocks.append(ConfigBlock(NUQ_CONFIG, nuq[-1], None, View([e.value for e in nuq])))

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic, Fix, Related, Severity
 from ..document import Entry
+from ..vocab import TORCH_GROUP_ONLY, TORCH_NO_PER_CHANNEL, TORCH_QUANTIZABLE
 from .catalog import REGISTRY, rule
 from .context import RuleContext, View, remove_entries, replace_string, replace_value
 
@@ -13,9 +14,9 @@ E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 DST = ("distill",)
 
 # torch.nn module types distillation quantizes, and the others a distill group may contain.
-QUANTIZED_TYPES = frozenset({"Conv2d", "Linear"})
-GROUP_ONLY_TYPES = frozenset({"BatchNorm2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax"})
-NO_PER_CHANNEL = frozenset({"Linear"})
+QUANTIZED_TYPES = frozenset(TORCH_QUANTIZABLE)
+GROUP_ONLY_TYPES = TORCH_GROUP_ONLY
+NO_PER_CHANNEL = TORCH_NO_PER_CHANNEL
 INT4, INT8 = 0, 1  # DataType
 DATA, WEIGHT = "distill_data_quant_config", "distill_weight_quant_config"
 LAYERS, TYPES = "distill_override_layers", "distill_override_layer_types"
@@ -266,17 +267,12 @@ def duplicate_override(ctx: RuleContext) -> Iterator[Diagnostic]:
     }
     ```
     """
-    seen: dict[tuple[str, str], Entry] = {}
-    for block in _blocks(ctx):
-        e = block.key_entry
-        if e is None:
-            continue
-        first = seen.setdefault((block.owner, e.value), e)
-        if first is not e:
-            what = "layer" if block.owner == LAYERS else "type"
-            yield _diag("DST005", f"a second {block.owner} entry for {what} '{e.value}'; AMCT rejects "
-                        "repeated overrides. Merge the two entries into one", e.start, e.end,
-                        related=(Related(first.start, first.end, "first entry for it here"),))
+    for repeat, first in ctx.config.repeats():
+        what = "layer" if repeat.kind.value == LAYERS else "type"
+        yield _diag("DST005", f"a second {repeat.kind.value} entry for {what} '{repeat.detail}'; AMCT "
+                    "rejects repeated overrides. Merge the two entries into one", repeat.start or 0,
+                    repeat.end or 0,
+                    related=(Related(first.start or 0, first.end or 0, "first entry for it here"),))
 
 
 @rule("DST006", "duplicate-skip", W, dialects=DST)
@@ -415,23 +411,21 @@ def dead_override(ctx: RuleContext) -> Iterator[Diagnostic]:
     distill_override_layers { layer_name: "conv1" distill_weight_quant_config { arq_distill {} } }
     ```
     """
-    skipped: dict[str, tuple[str, dict[str, Entry]]] = {}
-    for owner, field in ((LAYERS, "quant_skip_layers"), (TYPES, "quant_skip_layer_types")):
-        names: dict[str, Entry] = {}
-        for e in ctx.top(field):
-            names.setdefault(e.value, e)
-        skipped[owner] = (field, names)
+    if not ctx.top("quant_skip_layers") and not ctx.top("quant_skip_layer_types"):
+        return
+    config = ctx.config
     for block in _blocks(ctx):
-        if block.key_entry is None:
+        e = block.key_entry
+        if e is None:
             continue
-        field, names = skipped[block.owner]
-        skip = names.get(block.key_entry.value)
+        # skips beat overrides: the semantic model says which skip entry removes the layers
+        skip = config.skip(name=e.value) if block.owner == LAYERS else config.skips_type(e.value)
         if skip is None:
             continue
-        e = block.key_entry
+        field = skip.kind.value
         yield _diag("DST009", f"'{e.value}' is in {field}, so it is not quantized and this override has no "
                     f"effect; remove it from {field} or remove the override", e.start, e.end,
-                    related=(Related(skip.start, skip.end, f"skipped here by {field}"),))
+                    related=(Related(skip.start or 0, skip.end or 0, f"skipped here by {field}"),))
 
 
 @rule("DST010", "unknown-module-type", W, dialects=DST)

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic, Edit, Fix, Related, Severity
 from ..document import BoundMessage, Entry
+from ..vocab import TENSOR_ONLY_OPS
 from .catalog import REGISTRY, rule
 from .context import RuleContext
 
 if TYPE_CHECKING:
     from ..model.index import Layer, ModelIndex
-    from ..resolve import EffectiveConfig
+    from ..semantic.types import EffectiveConfig
 
 
 class _Lazy:
@@ -26,10 +27,11 @@ class _Lazy:
     without a model must not pay for them at start-up."""
 
     def __getattr__(self, name: str) -> Any:
-        from .. import resolve
-        from ..model import index, types
+        from .. import vocab
+        from ..model import index
+        from ..semantic import types as semantic
 
-        for module in (index, types, resolve):
+        for module in (index, vocab, semantic):
             if hasattr(module, name):
                 value = getattr(module, name)
                 setattr(self, name, value)
@@ -42,7 +44,7 @@ _m = _Lazy()
 E, W = Severity.ERROR, Severity.WARNING
 CALIBRATION = ("calibration", "calibration-onnx")
 DISTILL = ("distill",)
-TENSOR_TYPES = ("MaxPool", "Add")
+TENSOR_TYPES = TENSOR_ONLY_OPS
 
 
 def _group_types() -> str:
@@ -50,15 +52,18 @@ def _group_types() -> str:
 
 
 def _model(ctx: RuleContext) -> ModelIndex | None:
+    """The model, when it is of the kind the dialect configures (else the model rules do not run)."""
     model = ctx.model
     if model is None or getattr(model, "framework", None) != _m.framework_for(ctx.dialect):
         return None
     return model  # type: ignore[no-any-return]
 
 
-def _effective(ctx: RuleContext, model: ModelIndex) -> EffectiveConfig:
-    """The resolution, computed once per check for the rules that need it."""
-    return ctx.cached("effective", lambda c: _m.resolve(c.root, c.dialect, model))
+def _effective(ctx: RuleContext) -> EffectiveConfig:
+    """The analysis's effective config (computed once, shared with hover, resolve, the executor)."""
+    effective = ctx.effective
+    assert effective is not None  # _model() said the model fits the dialect
+    return effective
 
 
 def _where(model: ModelIndex) -> str:
@@ -90,12 +95,12 @@ def _named(ctx: RuleContext) -> Iterator[tuple[str, Entry]]:
             yield "quant_skip_layers", e
         for i, _, k in _keyed(root, "distill_override_layers", "layer_name"):
             yield f"distill_override_layers[{i}]", k
-        for i, e in enumerate(root.all("distill_group")):
-            if isinstance(e.value, BoundMessage):
+        for i, group in enumerate(root.all("distill_group")):
+            if isinstance(group.value, BoundMessage):
                 for key in ("start_layer_name", "end_layer_name"):
-                    k = e.value.last(key)
-                    if k is not None and isinstance(k.value, str):
-                        yield f"distill_group[{i}]", k
+                    bound = group.value.last(key)
+                    if bound is not None and isinstance(bound.value, str):
+                        yield f"distill_group[{i}]", bound
         return
     for name in ("skip_layers", "skip_fusion_layers"):
         for e in _strings(root, name):
@@ -301,13 +306,13 @@ def channel_wise(ctx: RuleContext) -> Iterator[Diagnostic]:
     spec = REGISTRY["MOD004"]
     reached: dict[tuple[int, int], list[str]] = {}
     labels: dict[tuple[int, int], str] = {}
-    for lc in _effective(ctx, model).quantized():
-        layer = model.layers[lc.layer]
-        value = lc.weights.fields.get("channel_wise") if lc.weights is not None else None
-        if value is None or value.value is not True or layer.per_channel:
+    for lc in _effective(ctx).quantized():
+        layer = model.layers[lc.name]
+        if lc.weights is None or getattr(lc.weights, "channel_wise", None) is not True or layer.per_channel:
             continue
-        src = value.source
-        if src.kind in (_m.TYPE, _m.D_TYPE) or src.start is None or src.end is None:
+        src = lc.weights.source("channel_wise")
+        if src.kind in (_m.SourceKind.TYPE_OVERRIDE, _m.SourceKind.DISTILL_TYPE_OVERRIDE) or \
+                src.start is None or src.end is None:
             continue
         key = (src.start, src.end)
         reached.setdefault(key, []).append(f"{layer.name} ({layer.type})")
@@ -350,7 +355,7 @@ def nothing_left(ctx: RuleContext) -> Iterator[Diagnostic]:
     model = _model(ctx)
     if model is None:
         return
-    effective = _effective(ctx, model)
+    effective = _effective(ctx)
     if effective.quantized() or any(t.layer_type is not None for t in effective.tensors):
         return
     spec = REGISTRY["MOD005"]
@@ -362,7 +367,7 @@ def nothing_left(ctx: RuleContext) -> Iterator[Diagnostic]:
             message += f"; {unnamed} quantizable node(s) have no name: name them in the model"
         yield spec.diagnostic(message, 0, 0)
         return
-    skipped = [lc for lc in effective.layers if lc.reason is not None and lc.status != _m.QUANTIZED]
+    skipped = [lc for lc in effective.layers.values() if lc.reason is not None and not lc.quantized]
     sources = sorted({(lc.reason.start, lc.reason.end, lc.reason.label) for lc in skipped
                       if lc.reason is not None and lc.reason.start is not None}, key=lambda s: s[0] or 0)
     start, end = (sources[0][0], sources[0][1]) if sources else (0, 0)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic
 from ..document import BoundMessage
@@ -12,13 +13,18 @@ from ..syntax.nodes import SyntaxTree
 from .catalog import all_rules
 from .context import RuleContext
 
+if TYPE_CHECKING:
+    from ..semantic.config import Semantic
+
 MAX_PER_RULE = 100
 
 
 def run_rules(tree: SyntaxTree, root: BoundMessage, dialect: str, schema: Schema, model: Any = None,
-              alternatives: tuple[str, ...] = ()) -> list[Diagnostic]:
-    """`alternatives`: dialects the file fits as well, when its dialect was guessed from its fields."""
-    ctx = RuleContext(tree, root, dialect, schema, model, alternatives)
+              alternatives: tuple[str, ...] = (),
+              semantic: Callable[[], Semantic] | None = None) -> list[Diagnostic]:
+    """`alternatives`: dialects the file fits as well, when its dialect was guessed from its fields.
+    `semantic`: gives the analysis's semantic model (built on first use, shared with the caller)."""
+    ctx = RuleContext(tree, root, dialect, schema, model, alternatives, semantic)
     out: list[Diagnostic] = []
     for rule in all_rules():
         if rule.check is None:

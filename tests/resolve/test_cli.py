@@ -97,6 +97,6 @@ def test_distill_table(models: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert code == 0, err
     rows = {line.split()[0]: line for line in out.splitlines() if line.strip()}
     assert "global" in rows["conv1"] and "clip_max=6.0(GA)" in rows["conv1"]
-    assert "ulq(D) clip=ifmr(D)" in rows["conv2"] and "fixed_min=true(D)" in rows["conv2"]
+    assert "ulq(D) clip=ifmr(D)" in rows["conv2"] and "fixed_min=true(M)" in rows["conv2"]
     assert "skipped: quant_skip_layers[0]" in rows["shortcut"]
     assert "registration order" in err

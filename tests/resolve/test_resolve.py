@@ -3,7 +3,7 @@ states what some layers must get, with where it comes from:
 
     # expect LAYER: status=skipped reason=skip_layers[0] weights.channel_wise=true@default
 
-Keys: status, block, reason, weights / activation (`none`: not quantized), weights.FIELD,
+Keys: status, block, reason, weights / activation (`unset`: not quantized), weights.FIELD,
 activation.FIELD (`algorithm` for the algorithm), options.NAME, inputN.FIELD (tensor_quantize on
 input N). A value may be followed by @SOURCE, the label of where it comes from.
 """
@@ -18,7 +18,9 @@ import pytest
 from model.loading import header_model, test_model
 
 from amct_lang.analysis import analyze
-from amct_lang.resolve import EffectiveConfig, LayerConfig, Part, Value, block_for, resolve
+from amct_lang.resolve import block_for
+from amct_lang.semantic import Configured, EffectiveConfig, LayerConfig, effective_config
+from amct_lang.semantic.present import show
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.cfg"))
 _EXPECT = re.compile(r"#\s*expect\s+(\S+):\s*(.*)$")
@@ -40,37 +42,33 @@ def expectations(text: str) -> list[tuple[str, str, str, str | None]]:
     return out
 
 
-def shown(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def lookup(lc: LayerConfig, key: str) -> tuple[Any, str | None]:
     """(value, source label) of `key` in a layer's effective config."""
     if key == "status":
-        return lc.status, None
+        return lc.status.value, None
     if key in ("block", "reason"):
         src = getattr(lc, key)
         return (src.label if src else None), None
     head, _, name = key.partition(".")
     if head in ("weights", "activation") and not name:
-        part = getattr(lc, head)
-        return ("set" if part else None), None
+        return ("set" if getattr(lc, head) else None), None
+    if head == "options":
+        option, _, field = name.partition(".")
+        value = getattr(lc, option)
+        if field:
+            return getattr(value, field), value.source(field).label
+        return ("set" if isinstance(value, Configured) else value), lc.source(option).label
     if head.startswith("input"):
         [tensor] = [t for t in lc.inputs if t.input_index == int(head[5:])]
-        part: Part | None = tensor.activation
-    elif head == "options":
-        v = lc.options.get(name)
-        return (v.value, v.source.label) if v else ("missing", None)
+        part, choice = tensor.activation, tensor.activation_source
     else:
-        part = getattr(lc, head)
-    assert part is not None, f"{lc.layer} has no {head}"
-    v: Value | None = part.algorithm if name == "algorithm" else part.fields.get(name)
-    assert v is not None, f"{lc.layer}: no field {key}"
-    return v.value, v.source.label
+        part, choice = getattr(lc, head), lc.source(head)
+    assert part is not None, f"{lc.name} has no {head}"
+    if name == "algorithm":
+        return part.NAME, choice.label
+    fields = {n: (v, s.label) for n, v, s in part.items()}
+    assert name in fields, f"{lc.name}: no field {key}"
+    return fields[name]
 
 
 def effective(path: Path, models: Path) -> EffectiveConfig:
@@ -79,7 +77,7 @@ def effective(path: Path, models: Path) -> EffectiveConfig:
     analysis = analyze(text, model=model)
     errors = [d for d in analysis.diagnostics if d.is_error]
     assert not errors, errors
-    return resolve(analysis.root, analysis.dialect.name, model)
+    return effective_config(analysis)
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
@@ -92,8 +90,8 @@ def test_case(path: Path, models: Path) -> None:
         lc = result.layer(layer)
         assert lc is not None, f"no layer {layer} in the effective config"
         got, got_source = lookup(lc, key)
-        if shown(got) != value or (source is not None and got_source != source):
-            failures.append(f"{layer} {key}: expected {value}@{source}, got {shown(got)}@{got_source}")
+        if show(got) != value or (source is not None and got_source != source):
+            failures.append(f"{layer} {key}: expected {value}@{source}, got {show(got)}@{got_source}")
     assert not failures, "\n".join(failures)
 
 
@@ -107,6 +105,6 @@ def test_block_for_without_a_model() -> None:
     assert choose("conv9", "Conv").block.label == "override_layer_types[0]"  # Conv2D stands for Conv
     assert choose("conv9", "Conv2D").block.label == "override_layer_types[0]"
     pool = choose("p", "AveragePool")
-    assert pool.block.label == "override_layer_types[1]" and pool.config.last("ifmr_quantize") is not None
+    assert pool.block.label == "override_layer_types[1]" and pool.config.entry("ifmr_quantize") is not None
     assert choose("x", "Relu").block.kind == "default"  # no common_config: built-in defaults
     assert choose("x", "InnerProduct").skipped.label == "skip_layer_types[0]"  # both stand for Gemm

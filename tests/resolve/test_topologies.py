@@ -9,7 +9,9 @@ import pytest
 from model.loading import test_model
 
 from amct_lang.analysis import analyze
-from amct_lang.resolve import QUANTIZED, SKIPPED, UNSUPPORTED, resolve
+from amct_lang.semantic import LayerStatus, effective_config
+
+QUANTIZED, SKIPPED, UNSUPPORTED = LayerStatus.QUANTIZED, LayerStatus.SKIPPED, LayerStatus.UNSUPPORTED
 
 CONFIG = """
 skip_layers: "n0"
@@ -38,21 +40,20 @@ def test_every_quantizable_layer_gets_one_config(name: str, models: Path) -> Non
     model = test_model(name, models)
     analysis = analyze(CONFIG, model=model)
     assert not [d for d in analysis.diagnostics if d.is_error], analysis.diagnostics
-    result = resolve(analysis.root, analysis.dialect.name, model)
-    status = {lc.layer: lc.status for lc in result.layers}
+    result = effective_config(analysis)
+    status = {lc.name: lc.status for lc in result.layers.values()}
     assert status["n0"] == SKIPPED
     quantizable = [layer.name for layer in model.quantizable()]
     assert sorted(n for n, s in status.items() if s in (QUANTIZED, SKIPPED)) == sorted(quantizable)
     assert all(s == UNSUPPORTED for n, s in status.items() if n not in quantizable)
     blocks = Counter(lc.block.label for lc in result.quantized() if lc.block)
-    types = Counter(model.layers[lc.layer].type for lc in result.quantized())
+    types = Counter(model.layers[lc.name].type for lc in result.quantized())
     assert blocks["override_layer_types[0]"] == types["Gemm"]
     assert blocks["override_layer_types[1]"] == types["AveragePool"]
     assert blocks["common_config"] == types["Conv"]
     for lc in result.quantized():
-        per_channel = model.layers[lc.layer].per_channel
-        assert lc.weights is None or lc.weights.get("channel_wise") is per_channel
+        per_channel = model.layers[lc.name].per_channel
+        assert lc.weights is None or lc.weights.channel_wise is per_channel
         expected = "override_layer_types[1]" if lc.type == "AveragePool" else "activation_offset"
-        assert lc.activation is not None and lc.activation.fields["asymmetric"].source.label == expected
-        fused = lc.options.get("bn_fusion")
-        assert (fused is not None) == model.layers[lc.layer].fusable
+        assert lc.activation is not None and lc.activation.source("asymmetric").label == expected
+        assert (lc.bn_fusion is not None) == model.layers[lc.name].fusable
