@@ -18,7 +18,8 @@ How AMCT PyTorch's classic, graph-based tool is brought up on a CPU machine:
 
 Each probe runs AMCT's public API end to end, in a process of its own (forked after the import:
 AMCT keeps singletons), on the model its `# amct-model:` header names (tests/amct/models.py):
-- calibration: create_quant_config -> quantize_model -> batch_num calibration forwards -> save_model;
+- calibration: create_quant_config -> (with DMQ: quantize_preprocess -> batch_num forwards) ->
+  quantize_model -> batch_num calibration forwards -> save_model;
 - retrain: create_quant_retrain_config -> create_quant_retrain_model -> two training steps, an inference ->
   save_quant_retrain_model;
 - distill: create_distill_config -> create_distill_model -> distill (one epoch) -> save_distill_model.
@@ -124,9 +125,16 @@ def run_calibration(amct: Any, cfg: str, model: Any, data: Any, work: str) -> No
     config = os.path.join(work, "config.json")
     amct.create_quant_config(config, model, data, config_defination=cfg)
     with open(config, encoding="utf-8") as handle:
-        batch_num = json.load(handle).get("batch_num", 1)
+        settings = json.load(handle)
+    batch_num = settings.get("batch_num", 1)
     modified = os.path.join(work, "modified.onnx")
     record = os.path.join(work, "record.txt")
+    if any(isinstance(v, dict) and v.get("dmq_balancer_param") for v in settings.values()):
+        # DMQ: the balancing statistics come from a forward pass of quantize_preprocess's model first
+        balancing = amct.quantize_preprocess(config, record, model, data)
+        with torch.no_grad():
+            for _ in range(batch_num):
+                balancing(data)
     calibration = amct.quantize_model(config, modified, record, model, data)
     with torch.no_grad():
         for _ in range(batch_num):

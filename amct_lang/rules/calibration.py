@@ -257,7 +257,7 @@ def weight_only_conflict(ctx: RuleContext) -> Iterator[Diagnostic]:
                         fixes=(Fix(f"Remove {algo}", (remove_field(ctx.text, e.node),)),))
 
 
-@rule("CAL006", "activation-int16", E, dialects=CAL)
+@rule("CAL006", "activation-int16", E, dialects=("calibration", "calibration-onnx"))
 def activation_int16(ctx: RuleContext) -> Iterator[Diagnostic]:
     """`ifmr_quantize.dst_type` is not INT8.
 
@@ -778,10 +778,15 @@ def unknown_layer_type(ctx: RuleContext) -> Iterator[Diagnostic]:
     ConvTranspose2d, Linear, AvgPool2d, LSTM, GRU), TensorFlow (Conv2D, DepthwiseConv2dNative,
     MatMul, AvgPool, ...) and Caffe (Convolution, Deconvolution, InnerProduct, Pooling, Eltwise).
     When the dialect is only guessed and both fit, both vocabularies are accepted.
+    `calibration-pytorch` files name the torch.nn classes AMCT PyTorch quantizes (Conv1d, Conv2d,
+    Conv3d, ConvTranspose1d, ConvTranspose2d, Linear, AvgPool2d, LSTM, GRU). A name that is not one
+    of the dialect's types is an error when no AMCT flavour quantizes it (`conv2d`, `ReLU`,
+    `Linearr`), and always in `calibration-pytorch`; a type of another flavour in the other dialects
+    (an Ascend IR name in a `calibration-onnx` file) is a warning.
 
     ## Why is this bad?
     Type names are case-sensitive and differ between ATC and the frameworks; AMCT rejects an
-    override for a type it does not quantize, and a skipped type that never matches skips nothing.
+    override or a skipped type it does not quantize ("Layer type X does not support quantize").
 
     ## Example
     ```
@@ -793,7 +798,9 @@ def unknown_layer_type(ctx: RuleContext) -> Iterator[Diagnostic]:
     skip_layer_types: "Conv2D"
     ```
     """
-    if ctx.dialect == "calibration-onnx":
+    if ctx.dialect == "calibration-pytorch":
+        vocabulary, preferred = PYTORCH_TYPES, PYTORCH_TYPES
+    elif ctx.dialect == "calibration-onnx":
         vocabulary, preferred = FRAMEWORK_TYPES, PYTORCH_TYPES | ONNX_TYPES
     elif _ambiguous(ctx):
         vocabulary, preferred = ASCEND_IR_TYPES | FRAMEWORK_TYPES, ASCEND_IR_TYPES
@@ -818,7 +825,10 @@ def unknown_layer_type(ctx: RuleContext) -> Iterator[Diagnostic]:
             message = f"'{name}' is not a {kind} AMCT quantizes"
             message += f"; did you mean '{hint}'?" if hint else \
                 f"; known types: {', '.join(sorted(preferred))}"
-        yield _diag("CAL016", message, e.start, e.end,
+        rejected = ctx.dialect == "calibration-pytorch" or name not in ASCEND_IR_TYPES | FRAMEWORK_TYPES
+        if rejected:
+            message += f" (AMCT rejects the file: 'Layer type {name} does not support quantize')"
+        yield _diag("CAL016", message, e.start, e.end, severity=E if rejected else None,
                     fixes=(replace_string(e, ctx.text, hint),) if hint else ())
 
 

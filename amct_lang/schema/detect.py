@@ -5,12 +5,20 @@ from __future__ import annotations
 import re
 
 from ..diagnostics import Diagnostic, Severity
-from ..syntax.nodes import SyntaxTree
+from ..syntax.nodes import Field, ListValue, Message, Scalar, SyntaxTree
 from . import Schema
-from .dialects import DIALECTS, PREFERENCE
+from .dialects import CALIBRATION_DIALECTS, DIALECTS, PREFERENCE
 
 HEADER_LINES = 10
 _HEADER = re.compile(r"#\s*(proto-message|amct-dialect)\s*:\s*(\S+)")
+PYTORCH = "calibration-pytorch"
+# torch.nn module classes AMCT PyTorch quantizes, and the ones a user most often writes by mistake
+# (not quantized, but unmistakably PyTorch): a layer type spelled like these marks a PyTorch file.
+PYTORCH_TYPE_NAMES = frozenset({
+    "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "Linear", "AvgPool2d", "LSTM", "GRU",
+    "BatchNorm2d", "ReLU", "MaxPool2d", "AdaptiveAvgPool2d",
+})
+_TYPE_FIELDS = ("skip_layer_types", "override_layer_types")
 
 
 class DialectChoice:
@@ -34,7 +42,59 @@ def _by_message(schema: Schema, message: str) -> str | None:
     return None
 
 
-def choose_dialect(tree: SyntaxTree, schema: Schema, requested: str | None = None) -> DialectChoice:
+def _strings(value: object) -> list[str]:
+    items = value.items if type(value) is ListValue else [value]
+    out = []
+    for item in items:
+        if type(item) is Scalar and item.tokens and item.tokens[0].kind == "STRING":
+            out.append("".join(t.text[1:-1] for t in item.tokens))
+    return out
+
+
+def pytorch_type_names(fields: list[Field]) -> list[Field]:
+    """The top-level type fields (`skip_layer_types`, `override_layer_types.layer_type`) that name a
+    torch.nn class: what marks a calibration file as AMCT PyTorch's."""
+    found = []
+    for f in fields:
+        name = f.name.text
+        if name not in _TYPE_FIELDS:
+            continue
+        if name == "skip_layer_types":
+            if any(s in PYTORCH_TYPE_NAMES for s in _strings(f.value)):
+                found.append(f)
+            continue
+        blocks = f.value.items if type(f.value) is ListValue else [f.value]
+        for block in blocks:
+            if type(block) is Message and any(
+                    sub.name.text == "layer_type" and any(s in PYTORCH_TYPE_NAMES for s in _strings(sub.value))
+                    for sub in block.fields):
+                found.append(f)
+    return found
+
+
+def choose_dialect(tree: SyntaxTree, schema: Schema, requested: str | None = None,
+                   framework: str | None = None) -> DialectChoice:
+    """`framework`: the kind of the model given with the file ("onnx" / "torch"), if any."""
+    choice = _choose(tree, schema, requested)
+    if requested or choice.reason.startswith("header") or choice.name not in CALIBRATION_DIALECTS:
+        return choice
+    # a calibration file: the flavour comes from the model, else from the layer types it names;
+    # other dialects that fit as well (retrain shares override_layer_types) stay for binding to decide
+    others = tuple(a for a in choice.alternatives if a not in CALIBRATION_DIALECTS)
+    if framework == "torch":
+        return DialectChoice(PYTORCH, "it is a calibration config and the model is a PyTorch module",
+                             choice.diagnostics, others)
+    if framework is None and pytorch_type_names(tree.fields):
+        return DialectChoice(PYTORCH, "it is a calibration config that names torch.nn layer types",
+                             choice.diagnostics, others)
+    if choice.name == PYTORCH:  # fields alone never make a file PyTorch's: the general flavour wins
+        return DialectChoice("calibration-onnx", choice.reason.replace(PYTORCH, "calibration-onnx"),
+                             choice.diagnostics, tuple(a for a in choice.alternatives if a != PYTORCH))
+    return DialectChoice(choice.name, choice.reason, choice.diagnostics,
+                         tuple(a for a in choice.alternatives if a != PYTORCH))
+
+
+def _choose(tree: SyntaxTree, schema: Schema, requested: str | None) -> DialectChoice:
     if requested:
         return DialectChoice(requested, f"dialect '{requested}' was requested")
     diagnostics: list[Diagnostic] = []

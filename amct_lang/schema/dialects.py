@@ -19,6 +19,8 @@ DIALECTS: dict[str, Dialect] = {
                 "post-training quantization config of ATC/AOE (calibration_config.proto)"),
         Dialect("calibration-onnx", "calibration_onnx.proto", "amct.calibration_onnx.AMCTConfig",
                 "post-training quantization config of amct_onnx / TensorFlow / Caffe / PyTorch"),
+        Dialect("calibration-pytorch", "calibration_pytorch.proto", "amct.calibration_pytorch.AMCTConfig",
+                "post-training quantization config of amct_pytorch (calibration_config_pytorch.proto)"),
         Dialect("distill", "distill.proto", "amct.distill.AMCTDistillConfig",
                 "distillation config of amct_pytorch (distill_config_pytorch.proto)"),
         Dialect("retrain", "retrain.proto", "amct.retrain.AMCTRetrainConfig",
@@ -30,5 +32,8 @@ DIALECTS: dict[str, Dialect] = {
     )
 }
 
+# The calibration dialects: one config family, one flavour per AMCT tool.
+CALIBRATION_DIALECTS = ("calibration", "calibration-onnx", "calibration-pytorch")
+
 # When several dialects cover a file's fields equally well, the first of these wins.
-PREFERENCE = ("calibration", "calibration-onnx", "distill", "retrain", "kv-cache", "record")
+PREFERENCE = ("calibration", "calibration-onnx", "calibration-pytorch", "distill", "retrain", "kv-cache", "record")

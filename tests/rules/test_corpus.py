@@ -35,9 +35,9 @@ VERDICTS: dict[str, tuple[int | None, str]] = {
     "hicann_amct_test_dmq_balancer.cfg": (
         ACCEPTED, "dmq_balancer in common_config (calibration-onnx)"),
     "hicann_amct_test_dmq_balancer_not_support.cfg": (
-        ACCEPTED, "parses and passes every check that needs no model; whether Linear layers and the layer "
-                  "avg_pool support DMQ is known only from the model (AMCT drops dmq_balancer with a warning "
-                  "for such a layer, and raises for a type override of a type without DMQ)"),
+        17, "migration_strength 0.1 for Linear layers is outside [0.2, 0.8]: AMCT raises 'The "
+            "dmq_balancer_param must be in range [0.2, 0.8]' (its test_dmq_balancer_config_not_support_value "
+            "expects a ValueError)"),
     "hicann_amct_test_kv_cache_config_00.cfg": (
         ACCEPTED, "KV-cache calibration config (kv-cache dialect)"),
     "hicann_amct_test_net_001.cfg": (
