@@ -6,8 +6,6 @@ original from the `// zh:` lines.
 
 from __future__ import annotations
 
-import struct
-
 from google.protobuf.descriptor import EnumValueDescriptor, FieldDescriptor
 
 from ..document import type_name
@@ -43,15 +41,11 @@ def format_default(fd: FieldDescriptor) -> str | None:
 
 
 def short_float32(value: float) -> str:
-    """0.009999999776482582 (0.01 as a float32) back to 0.01: the shortest text that reads the same."""
-    if value != value or value in (float("inf"), float("-inf")):
-        return str(value)
-    packed = struct.pack("<f", value)
-    for digits in range(1, 10):
-        text = f"{value:.{digits}g}"
-        if struct.pack("<f", float(text)) == packed:
-            return text
-    return repr(value)
+    """0.009999999776482582 (0.01 as a float32) back to 0.01: the shortest text that reads the same
+    (one presentation for hover and `amct-lang resolve`: amct_lang.semantic.present)."""
+    from ..semantic.present import short_float
+
+    return short_float(value)
 
 
 def allowed_values(fd: FieldDescriptor) -> list[str]:
