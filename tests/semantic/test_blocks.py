@@ -56,7 +56,8 @@ def top_item(draw: st.DrawFn) -> str:
     if kind == "skip":
         return f'skip_layers: "{draw(st.sampled_from(["a", "b"]))}"'
     if kind == "nuq":
-        return f'nuq_config {{ mapping_file: "m.json" nuq_quantize {{ {draw(st.sampled_from(_SCALARS["nuq_quantize"]))} }} }}'
+        inner = draw(st.sampled_from(_SCALARS["nuq_quantize"]))
+        return f'nuq_config {{ mapping_file: "m.json" nuq_quantize {{ {inner} }} }}'
     return draw(st.sampled_from(["activation_offset: false", "activation_offset: true", "do_fusion: false",
                                  "batch_num: 4"]))
 
@@ -117,8 +118,8 @@ def test_a_later_member_clears_an_earlier_one_across_blocks() -> None:
 
 def test_repeated_sub_blocks_merge_field_by_field() -> None:
     analysis = analyze("common_config { ifmr_quantize { search_step: 0.02 } }\n"
-                       "common_config { ifmr_quantize { asymmetric: true } ifmr_quantize { search_step: 0.03 } }\n",
-                       DIALECT)
+                       "common_config { ifmr_quantize { asymmetric: true } "
+                       "ifmr_quantize { search_step: 0.03 } }\n", DIALECT)
     ifmr = View([analysis.root]).sub("common_config")
     assert ifmr is not None
     sub = ifmr.sub("ifmr_quantize")

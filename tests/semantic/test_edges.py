@@ -69,8 +69,11 @@ def test_extreme_floats_resolve_and_print(text: str, shown: str, cnn: ModelIndex
     assert markdown is not None and f"`{shown}`" in markdown
 
 
-@pytest.mark.parametrize("value", [3.4028235e38, -3.4028235e38, 3.4028234663852886e38, 1e-45, 5e-324, math.inf,
-                                   -math.inf, math.nan, 0.0, -0.0, 0.1, 1e10, 123456789.0])
+VALUES = [3.4028235e38, -3.4028235e38, 3.4028234663852886e38, 1e-45, 5e-324, math.inf, -math.inf, math.nan, 0.0,
+          -0.0, 0.1, 1e10, 123456789.0]
+
+
+@pytest.mark.parametrize("value", VALUES)
 def test_short_text_reads_back_as_the_same_float32(value: float) -> None:
     text = short_float(value)
     if math.isnan(value):
@@ -82,11 +85,12 @@ def test_short_text_reads_back_as_the_same_float32(value: float) -> None:
 
 def test_cli_resolve_on_flt_max(cnn: ModelIndex, models: Path, tmp_path: Path) -> None:
     config = tmp_path / "big.cfg"
-    config.write_text("common_config { ifmr_quantize { search_range_end: 3.4028235e38 } }\n", encoding="utf-8")
+    config.write_text("common_config { ifmr_quantize { search_range_end: 3.4028235e38 } }\n",
+                      encoding="utf-8")
     model = model_file("small_cnn", models)
     for fmt in ("table", "json"):
-        done = subprocess.run([sys.executable, "-m", "amct_lang", "resolve", str(config), "--model", str(model),
-                               "--format", fmt], capture_output=True, text=True, timeout=120)
+        command = [sys.executable, "-m", "amct_lang", "resolve", str(config), "--model", str(model), "--format", fmt]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert "Traceback" not in done.stderr
         assert "3.4028235e+38" in done.stdout
