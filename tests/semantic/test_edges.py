@@ -69,8 +69,8 @@ def test_extreme_floats_resolve_and_print(text: str, shown: str, cnn: ModelIndex
     assert markdown is not None and f"`{shown}`" in markdown
 
 
-VALUES = [3.4028235e38, -3.4028235e38, 3.4028234663852886e38, 1e-45, 5e-324, math.inf, -math.inf, math.nan, 0.0,
-          -0.0, 0.1, 1e10, 123456789.0]
+VALUES = [3.4028235e38, -3.4028235e38, 3.4028234663852886e38, 1e-45, 5e-324, math.inf, -math.inf,
+          math.nan, 0.0, -0.0, 0.1, 1e10, 123456789.0]
 
 
 @pytest.mark.parametrize("value", VALUES)
@@ -89,7 +89,8 @@ def test_cli_resolve_on_flt_max(cnn: ModelIndex, models: Path, tmp_path: Path) -
                       encoding="utf-8")
     model = model_file("small_cnn", models)
     for fmt in ("table", "json"):
-        command = [sys.executable, "-m", "amct_lang", "resolve", str(config), "--model", str(model), "--format", fmt]
+        command = [sys.executable, "-m", "amct_lang", "resolve", str(config), "--model", str(model),
+                   "--format", fmt]
         done = subprocess.run(command, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert "Traceback" not in done.stderr
