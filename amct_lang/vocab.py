@@ -130,7 +130,7 @@ TORCH_NO_PER_CHANNEL = frozenset(t for t, info in TORCH_QUANTIZABLE.items() if n
 
 # The dialects whose layer names and types come from each kind of model.
 DIALECT_FRAMEWORK = {"calibration": "onnx", "calibration-onnx": "onnx", "calibration-pytorch": "torch",
-                     "distill": "torch"}
+                     "distill": "torch", "retrain": "torch"}
 
 
 def framework_for(dialect: str) -> str | None:

@@ -428,7 +428,7 @@ def dead_override(ctx: RuleContext) -> Iterator[Diagnostic]:
                     related=(Related(skip.start or 0, skip.end or 0, f"skipped here by {field}"),))
 
 
-@rule("DST010", "unknown-module-type", W, dialects=DST)
+@rule("DST010", "unknown-module-type", E, dialects=DST)
 def unknown_module_type(ctx: RuleContext) -> Iterator[Diagnostic]:
     """A layer type that distillation does not quantize.
 
@@ -439,8 +439,10 @@ def unknown_module_type(ctx: RuleContext) -> Iterator[Diagnostic]:
     Softmax) are distilled but never quantized.
 
     ## Why is this bad?
-    A type that is never quantized makes the skip or override do nothing; AMCT rejects an
-    override type that no quantized layer of the model has.
+    AMCT rejects the config for any other type, misspelt or real ("quant_skip_layer_types['Conv1d']
+    not exist or supported", "distill_override_layer_types['linear'] not exist or supported for
+    quant"), the group-only types included. The documentation's placeholders (`type1`, `type2`)
+    get a warning.
 
     ## Example
     ```
@@ -460,7 +462,7 @@ def unknown_module_type(ctx: RuleContext) -> Iterator[Diagnostic]:
             continue
         hint = None
         if name in GROUP_ONLY_TYPES:
-            message = (f"{name} modules are distilled but never quantized, so this has no effect; "
+            message = (f"{name} modules are distilled but never quantized, and AMCT rejects the file; "
                        "distillation quantizes Conv2d and Linear")
         else:
             known = sorted(QUANTIZED_TYPES | GROUP_ONLY_TYPES)
@@ -471,6 +473,8 @@ def unknown_module_type(ctx: RuleContext) -> Iterator[Diagnostic]:
                 close = difflib.get_close_matches(name, sorted(QUANTIZED_TYPES), n=1, cutoff=0.75)
                 hint = close[0] if close else None
             message = f"'{name}' is not a torch.nn module type distillation quantizes"
-            message += f"; did you mean '{hint}'?" if hint else " (Conv2d, Linear)"
-        yield _diag("DST010", message, e.start, e.end,
-                    fixes=(replace_string(e, ctx.text, hint),) if hint else ())
+            message += f"; did you mean '{hint}'?" if hint else " (Conv2d, Linear); AMCT rejects the file"
+        # the documentation's placeholders (type1, type2): a sample to fill in, not yet a mistake
+        placeholder = name[:4].lower() == "type" and name[4:].isdigit()
+        yield REGISTRY["DST010"].diagnostic(message, e.start, e.end, severity=W if placeholder else None,
+                                            fixes=(replace_string(e, ctx.text, hint),) if hint else ())
