@@ -74,10 +74,12 @@ class UlqActivation(torch.autograd.Function):
         clip_max, clip_min = usable_clips(clip_max, clip_min, clip_max_pre, clip_min_pre, fixed_min)
         scale, offset = asymmetric_scale_offset(clip_max, clip_min, bits)
         y = fake_quantize(x, scale, offset, bits)
-        ctx.save_for_backward(x, clip_max, clip_min)
+        # copies: the caller writes the clips used back into its parameters after the step
+        used_max, used_min = clip_max.detach().clone(), clip_min.detach().clone()
+        ctx.save_for_backward(x, used_max, used_min)
         ctx.bits = bits
-        ctx.mark_non_differentiable(scale, offset, clip_max, clip_min)
-        return y, scale, offset, clip_max.detach().clone(), clip_min.detach().clone()
+        ctx.mark_non_differentiable(scale, offset)
+        return y, scale, offset, used_max.clone(), used_min.clone()
 
     @staticmethod
     def backward(ctx: Any, grad_y: torch.Tensor, *_: Any) -> tuple[Any, ...]:  # type: ignore[override]
