@@ -13,6 +13,8 @@ Stable API, shared by the PTQ and distillation executors:
 - `IfmrStream(params, exact=False)`: the same search fed batch by batch; by default in bounded
   memory (exact order statistics, loss from a log-linear histogram), `exact=True` keeps every value
   and runs `ifmr` at the end.
+- `HfmgStream(bins, asymmetric=..., bits=...)`: AMCT's HFMG (histogram merging), batch by batch.
+- Every stream has `update(batch)` and `result() -> ActQuant`; `update` raises ValueError on NaN/inf.
 
 All scales are float32 and all offsets int32, computed in float32 in AMCT's order of operations,
 so the numbers equal AMCT's record to the last bit where the inputs do.
@@ -497,3 +499,142 @@ def histogram_losses(hist: np.ndarray, cands: np.ndarray, lows: np.ndarray, scal
         above = _const_integral(np.maximum(a, c), b, np.float64(q_hi))
         out[i] = base + float(np.sum(counts * (inside + below + above) / width))
     return (out + point_sum) / max(total, 1.0)
+
+
+# -- HFMG: activations by histogram merging (calibration-onnx hfmg_quantize) --------------------------
+def _histc(x: np.ndarray, bins: int, lo: np.float32, hi: np.float32) -> np.ndarray:
+    """torch.histc: `bins` equal bins over [lo, hi], the max in the last bin (lo == hi widens by 1)."""
+    if lo == hi:
+        lo, hi = np.float32(lo - 1), np.float32(hi + 1)
+    pos = ((x - lo) / (hi - lo) * np.float32(bins)).astype(np.int64)
+    pos = np.clip(pos, 0, bins - 1)
+    return np.bincount(pos, minlength=bins).astype(np.float64)
+
+
+def _merge_into(old: np.ndarray, old_lo: np.float32, old_hi: np.float32, new: np.ndarray,
+                lo: np.float32, hi: np.float32) -> np.ndarray:
+    """AMCT's hfmg_merge_inter: the old histogram's counts reallocated into the new range's bins,
+    a bin that spans two new bins split in proportion (values assumed even within a bin)."""
+    bins = old.size
+    merged = new.copy()
+    if abs(float(old_lo) - float(lo)) <= FLT_EPSILON and abs(float(old_hi) - float(hi)) <= FLT_EPSILON:
+        return merged + old
+    width = np.float32((hi - lo) / np.float32(bins))
+    old_width = np.float32((old_hi - old_lo) / np.float32(bins))
+    for i in np.flatnonzero(old):
+        lower = np.float32(old_lo + np.float32(i) * old_width)
+        upper = np.float32(old_lo + np.float32(i + 1) * old_width)
+        i_low = int((lower - lo) // width)
+        i_high = min(int((upper - lo) // width), bins - 1)
+        count = old[i]
+        if i_low == i_high:
+            merged[i_low] += count
+        else:
+            boundary = np.float32(lo + np.float32(i_low + 1) * width)
+            share = float((boundary - lower) / (upper - lower))
+            low_part = float(int(count * share))
+            merged[i_low] += low_part
+            merged[i_high] += count - low_part
+    return merged
+
+
+class HfmgStream:
+    """AMCT's HFMG: one `num_of_bins` histogram per tensor over the running [min, max], merged batch
+    by batch; at the end the clip range whose merge into 2^b bins loses least (L2) gives the scale."""
+
+    def __init__(self, bins: int = 4096, *, asymmetric: bool = False, bits: int = 8) -> None:
+        self.bins = bins
+        self.asymmetric = asymmetric
+        self.bits = bits
+        self.lo = np.float32(0)
+        self.hi = np.float32(0)
+        self.hist: np.ndarray | None = None
+        self.count = 0
+
+    def update(self, batch: np.ndarray) -> None:
+        x = np.ascontiguousarray(batch, dtype=np.float32).reshape(-1)
+        if x.size == 0:
+            return
+        lo, hi = np.float32(x.min()), np.float32(x.max())
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise ValueError("the values hold NaN or infinity")
+        self.count += x.size
+        if self.hist is None:
+            self.lo, self.hi, self.hist = lo, hi, _histc(x, self.bins, lo, hi)
+            return
+        new_lo, new_hi = min(lo, self.lo), max(hi, self.hi)
+        new = _histc(x, self.bins, new_lo, new_hi)
+        self.hist = _merge_into(self.hist, self.lo, self.hi, new, new_lo, new_hi)
+        self.lo, self.hi = new_lo, new_hi
+
+    def result(self) -> ActQuant:
+        if self.hist is None:
+            raise ValueError("HFMG saw no values")
+        left, right = _hfmg_best_range(self.hist, self.lo, self.hi, 1 << self.bits)
+        width = np.float32((self.hi - self.lo) / np.float32(self.bins))
+        clip_min = np.float32(self.lo + np.float32(left) * width)
+        clip_max = np.float32(self.lo + np.float32(right + 1) * width)
+        scale, offset = scale_offset(clip_max, clip_min, asymmetric=self.asymmetric, bits=self.bits)
+        return ActQuant(float(scale), int(offset), float(clip_max), float(clip_min), float(self.hi),
+                        float(self.lo), 0, np.zeros(0), self.count, True)
+
+
+def _hfmg_search_ranges(hist: np.ndarray) -> list[tuple[int, int]]:
+    """AMCT's hfmg_get_search_range: shrink [left, right] from the side holding fewer values, by
+    steps of about 1/100000 of the values, down to a quarter of the bins."""
+    ranges: list[tuple[int, int]] = []
+    left, right = 0, hist.size - 1
+    step = max(math.ceil(float(hist.sum()) / 100000), 1)
+    min_bins = math.ceil(hist.size / 4)
+    while right - left > min_bins:
+        t_left, t_right = left, right
+        left_sum = right_sum = 0.0
+        while t_left < t_right and left_sum < step:
+            left_sum += hist[t_left]
+            t_left += 1
+        while t_left < t_right and right_sum < step:
+            right_sum += hist[t_right]
+            t_right -= 1
+        if (right - t_right) >= (t_left - left):
+            right = t_right
+        else:
+            left = t_left
+        ranges.append((left, right))
+    return ranges
+
+
+def _hfmg_norm(begin: np.ndarray, end: np.ndarray, density: np.ndarray) -> np.ndarray:
+    return (end ** 3 - begin ** 3) / 3 * density
+
+
+def _hfmg_best_range(hist: np.ndarray, lo: np.float32, hi: np.float32, dst_bins: int) -> tuple[int, int]:
+    """The search range with the least L2 loss of merging into `dst_bins` (AMCT's hfmg_calculate_loss)."""
+    ranges = _hfmg_search_ranges(hist)
+    if not ranges:
+        return 0, hist.size - 1
+    n = hist.size
+    width = np.float32((hi - lo) / np.float32(n))
+    r = np.asarray(ranges, dtype=np.float32)
+    density = (hist.astype(np.float32) / width).reshape(-1, 1)
+    losses = [_hfmg_losses(r[i:i + 256], n, width, density, dst_bins) for i in range(0, len(r), 256)]
+    best = int(np.argmin(np.concatenate(losses)))
+    return int(r[best, 0]), int(r[best, 1])
+
+
+def _hfmg_losses(r: np.ndarray, n: int, width: np.float32, density: np.ndarray, dst_bins: int) -> np.ndarray:
+    lefts, rights = r[:, 0], r[:, 1]
+    dst_width = (width * (rights - lefts + 1) / np.float32(dst_bins)).astype(np.float32)
+    begins = (np.arange(n, dtype=np.float32).reshape(-1, 1) - lefts) * width
+    ends = begins + width
+    b_idx = np.minimum(np.float32(dst_bins - 1), np.maximum(np.floor(begins / dst_width), 0))
+    e_idx = np.minimum(np.float32(dst_bins - 1), np.maximum(np.floor(ends / dst_width), 0))
+    half = np.broadcast_to(dst_width / 2, begins.shape)
+    centre = b_idx * dst_width + half
+    same, diff = b_idx == e_idx, b_idx != e_idx
+    loss = _hfmg_norm((begins - centre) * same, (ends - centre) * same, density * same).sum(axis=0)
+    loss += _hfmg_norm((begins - centre) * diff, half * diff, density * diff).sum(axis=0)
+    mids = (e_idx - b_idx) * diff - 1
+    loss += (mids * _hfmg_norm(-half * diff, half * diff, density * diff)).sum(axis=0)
+    right_delta = (ends - e_idx * dst_width - half) * diff
+    loss += _hfmg_norm(-half * diff, right_delta, density * diff).sum(axis=0)
+    return np.where(dst_width < FLT_EPSILON, np.float32(0.0), loss)
