@@ -20,6 +20,7 @@ from ..vocab import (
     PYTORCH_TYPES,
 )
 from .catalog import REGISTRY, rule
+from .values import amct_decimal, amct_float
 from .context import (
     COMMON,
     LAYER_OVERRIDE,
@@ -45,7 +46,7 @@ INT8 = 1  # FMRQuantize.CalibrationDataType.INT8
 NUM_STEPS = (16, 32)
 MAX_ITERATION = 5
 MAX_SEARCH_POINTS = 1000
-_TOLERANCE = 1e-6  # float32 rounding of the values AMCT reads
+MAX_CANDIDATES = 2 ** 31  # IFMR's candidate factors beyond this: AMCT's arange cannot be allocated
 
 
 def _diag(code: str, message: str, start: int, end: int, *, severity: Severity | None = None,
@@ -316,7 +317,8 @@ def percentile_range(ctx: RuleContext) -> Iterator[Diagnostic]:
 
     ## What it does
     Checks the percentile positions of IFMR, which are fractions: 0.999999 means the
-    99.9999th percentile.
+    99.9999th percentile. Values are compared as AMCT compares them: the float32 value, exactly,
+    so `1.00000001` is 1.0 (accepted) and `0.50000001` is 0.5 (rejected).
 
     ## Why is this bad?
     AMCT accepts only values above 0.5 and up to 1.0. A percentage (`99.9999`) is a common slip.
@@ -335,7 +337,8 @@ def percentile_range(ctx: RuleContext) -> Iterator[Diagnostic]:
         fields = ifmr.fields
         for name in ("max_percentile", "min_percentile"):
             e = fields.get(name)
-            if e is None or 0.5 < e.value <= 1.0:
+            # as AMCT compares: the float32 value, exactly (1.00000001 is 1.0; 0.50000001 is 0.5)
+            if e is None or 0.5 < amct_float(e.value) <= 1.0:
                 continue
             fixes = []
             if 50 < e.value <= 100:
@@ -368,6 +371,8 @@ def _find_search_problems(ctx: RuleContext) -> dict[str, list[Diagnostic]]:
         start = first.value if first is not None else ifmr.default("search_range_start")
         end = last.value if last is not None else ifmr.default("search_range_end")
         step = given.value if given is not None else ifmr.default("search_step")
+        # AMCT compares float32 values exactly, and the step with the range in decimal arithmetic
+        start, end, step = amct_float(start), amct_float(end), amct_float(step)
         if first is not None and not start > 0:
             found["CAL008"].append(_diag(
                 "CAL008", f"search_range_start must be greater than 0 (got {ctx.source(first)}); write e.g. "
@@ -389,11 +394,16 @@ def _find_search_problems(ctx: RuleContext) -> dict[str, list[Diagnostic]]:
         width = end - start
         at = given or last or first
         assert at is not None
-        if step > width * (1 + _TOLERANCE):
+        if amct_decimal(step) > amct_decimal(end) - amct_decimal(start):
             found["CAL009"].append(_diag(
                 "CAL009", f"search_step ({shown(given, step)}) is larger than the search range {width:.6g} "
                 f"(search_range_end - search_range_start); write a step of at most {width:.6g}, e.g. "
                 f"search_step: {width / 10:.3g}", at.start, at.end))
+        elif width / step > MAX_CANDIDATES:
+            found["CAL009"].append(_diag(
+                "CAL009", f"search_step ({shown(given, step)}) is so small that IFMR would need "
+                f"{width / step:.3g} candidate factors, more than AMCT can allocate (it fails with 'invalid "
+                f"size'); write a larger step, e.g. search_step: {width / 100:.3g}", at.start, at.end))
         elif width / step > MAX_SEARCH_POINTS:
             found["CAL010"].append(_diag(
                 "CAL010", f"IFMR would try {width / step:.0f} factors for every layer (range {width:.6g} / "
@@ -433,11 +443,15 @@ def search_step(ctx: RuleContext) -> Iterator[Diagnostic]:
 
     ## What it does
     Checks the step of the IFMR search against the range `search_range_end - search_range_start`
-    (defaults 0.01, 0.7 and 1.3 for values not given).
+    (defaults 0.01, 0.7 and 1.3 for values not given), as AMCT decides it: each value as float32,
+    read back as its shortest decimal, and "step <= end - start" in decimal arithmetic (0.6 for
+    0.7..1.3 is accepted; 0.6000001 is not). A step so small that the search would need more than
+    2^31 candidates is an error too.
 
     ## Why is this bad?
     AMCT requires 0 < search_step <= search_range_end - search_range_start; a larger step
-    searches nothing but the start.
+    searches nothing but the start. A step near zero makes AMCT fail allocating the candidates
+    ("invalid size, possible overflow").
 
     ## Example
     ```
@@ -739,7 +753,7 @@ def channel_wise_without_channels(ctx: RuleContext) -> Iterator[Diagnostic]:
     for block in config_blocks(ctx):
         if block.owner != TYPE_OVERRIDE or block.key not in NO_PER_CHANNEL:
             continue
-        e = block.view.get_in("arq_quantize", "channel_wise")
+        e = block.view.get_in("arq_quantize", "channel_wise") or block.view.get_in("ada_quantize", "channel_wise")
         if e is not None and e.value is True:
             yield _diag("CAL015", f"{block.key} layers have no per-channel weights, so channel_wise "
                         "must be false for them; write channel_wise: false", e.start, e.end,
