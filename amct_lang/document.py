@@ -9,15 +9,15 @@ surprising (a singular field twice, two members of a oneof, a missing required f
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from google.protobuf import text_encoding, text_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
-from .diagnostics import Diagnostic, Related, Severity
+from .diagnostics import Diagnostic, Fix, Related, Severity
 from .schema import DIALECTS, Schema, is_repeated, is_required
-from .syntax.nodes import Field, ListValue, Message, Scalar, SyntaxTree
+from .syntax.nodes import Comment, Field, ListValue, Message, Scalar, SyntaxTree
 
 FD = FieldDescriptor
 _INT_TYPES = {
@@ -143,17 +143,34 @@ class BoundMessage:
 
 
 class Binder:
-    def __init__(self, schema: Schema, dialect: str, text: str) -> None:
+    def __init__(self, schema: Schema, dialect: str, text: str,
+                 comments: list[Comment] | None = None) -> None:
         self.schema = schema
         self.dialect = dialect
         self.text = text
+        self.comments = comments or []
         self.diagnostics: list[Diagnostic] = []
+        self._indent: str | None = None
+
+    @property
+    def room(self) -> bool:
+        """Whether another diagnostic will be kept (fixes are made only for those)."""
+        return len(self.diagnostics) < MAX_DIAGNOSTICS
+
+    @property
+    def indent(self) -> str:
+        """The file's indentation step, read once (for inserted fields)."""
+        if self._indent is None:
+            from .schema_fixes import indent_unit
+
+            self._indent = indent_unit(self.text)
+        return self._indent
 
     def error(self, code: str, message: str, start: int, end: int, severity: Severity = Severity.ERROR,
-              related: tuple[Related, ...] = ()) -> None:
+              related: tuple[Related, ...] = (), fixes: tuple[Fix, ...] = ()) -> None:
         count = len(self.diagnostics)
         if count < MAX_DIAGNOSTICS:
-            self.diagnostics.append(Diagnostic(code, message, start, end, severity, related))
+            self.diagnostics.append(Diagnostic(code, message, start, end, severity, related, fixes))
         elif count == MAX_DIAGNOSTICS:
             self.diagnostics.append(Diagnostic(
                 "SCH000", f"more than {MAX_DIAGNOSTICS} schema problems; the rest are not shown", start, end,
@@ -173,7 +190,7 @@ class Binder:
                 continue
             info = infos.get(name_tok.text)
             if info is None:
-                self.unknown_field(descriptor, f, top)
+                self.unknown_field(descriptor, f, top, fields)
                 continue
             fd, repeated, is_message, oneof = info
             if not repeated:
@@ -182,7 +199,8 @@ class Binder:
                     what = "merged field by field into the first" if is_message else "the last value wins"
                     self.error("SCH006", f"'{fd.name}' is given more than once; AMCT keeps it silently "
                                f"({what}). Keep one", name_tok.start, name_tok.end, Severity.WARNING,
-                               (Related(first.name.start, first.name.end, "first given here"),))
+                               (Related(first.name.start, first.name.end, "first given here"),),
+                               self.fixes("duplicate", first, f, oneof is not None))
                 else:
                     seen[fd.name] = f
             if oneof is not None:
@@ -191,7 +209,8 @@ class Binder:
                     self.error("SCH007", f"'{fd.name}' and '{other.name.text}' are both members of oneof "
                                f"'{oneof}'; AMCT silently keeps only the last one given. Keep one",
                                name_tok.start, name_tok.end, Severity.WARNING,
-                               (Related(other.name.start, other.name.end, "other member given here"),))
+                               (Related(other.name.start, other.name.end, "other member given here"),),
+                               self.fixes("oneof_rival", other, f))
                 oneof_seen[oneof] = f
             value = f.value
             if type(value) is ListValue:
@@ -213,7 +232,19 @@ class Binder:
             self.check_required(bound, node, fields, layout.required)
         return bound
 
-    def unknown_field(self, descriptor: Descriptor, f: Field, top: bool) -> None:
+    def fixes(self, kind: str, *args: Any) -> tuple[Fix, ...]:
+        """The fixes of one diagnostic (amct_lang.schema_fixes), made only when it will be kept."""
+        if not self.room:
+            return ()
+        from . import schema_fixes
+
+        if kind in ("duplicate",):
+            return schema_fixes.duplicate(self.text, self.comments, *args)
+        if kind == "oneof_rival":
+            return schema_fixes.oneof_rival(self.text, *args)
+        return getattr(schema_fixes, kind)(*args)  # type: ignore[no-any-return]
+
+    def unknown_field(self, descriptor: Descriptor, f: Field, top: bool, siblings: list[Field]) -> None:
         name = f.name.text
         if f.name.kind == "EXTENSION":
             self.error("SCH001", f"extension {name} is not allowed: {descriptor.name} has no extensions",
@@ -221,14 +252,17 @@ class Binder:
             return
         message = f"unknown field '{name}' in {descriptor.name}"
         hint = did_you_mean(name, list(descriptor.fields_by_name))
+        fixes: tuple[Fix, ...] = ()
         if hint:
             message += f"; did you mean '{hint}'?"
+            fixes = self.fixes("rename", f.name.start, f.name.end, hint, siblings,
+                               is_repeated(descriptor.fields_by_name[hint]))
         elif top:
             others = [d for d in DIALECTS if d != self.dialect and name in self.schema.top(d).fields_by_name]
             if others:
                 message += (f"; '{name}' is a field of the {' / '.join(others)} dialect, but this file is "
                             f"checked as {self.dialect}")
-        self.error("SCH001", message, f.name.start, f.name.end)
+        self.error("SCH001", message, f.name.start, f.name.end, fixes=fixes)
 
     def check_required(self, bound: BoundMessage, node: Message | None, fields: list[Field],
                        required: tuple[FieldDescriptor, ...]) -> None:
@@ -237,11 +271,13 @@ class Binder:
             if fd.name not in given:
                 if node is None:
                     start = end = 0
+                    fixes: tuple[Fix, ...] = ()
                 else:
                     start, end = node.open.start, node.open.end
+                    fixes = self.fixes("add_required", self.text, start, end, fd, self.indent)
                 self.error("SCH005", f"required field '{fd.name}' ({type_name(fd)}) is missing in "
                            f"{bound.descriptor.name}; AMCT does not notice at load time and fails later",
-                           start, end)
+                           start, end, fixes=fixes)
 
     # -- fields --------------------------------------------------------------------------------
     def bind_value(self, bound: BoundMessage, fd: FieldDescriptor, f: Field, item: Scalar | Message,
@@ -280,14 +316,17 @@ class Binder:
         ftype = fd.type
         if ftype == FD.TYPE_STRING or ftype == FD.TYPE_BYTES:
             if kind != "STRING":
+                bare = kind in ("IDENT", "NUMBER") and len(tokens) == 1
+                fixes = self.fixes("add_quotes", item.start, item.end, text) if bare else ()
                 self.error("SCH002", f"'{fd.name}' is a string: write it in quotes, \"{text}\"",
-                           item.start, item.end)
+                           item.start, item.end, fixes=fixes)
                 return _INVALID
             return self.string_value(fd, tokens)
         if kind == "STRING":
+            fixes = self.fixes("remove_quotes", fd, item.start, item.end, text) if len(tokens) == 1 else ()
             self.error("SCH002", f"'{fd.name}' is {_a(type_name(fd))}, not a string: remove the quotes"
                        + (f" ({_allowed(fd)})" if ftype in (FD.TYPE_ENUM, FD.TYPE_BOOL) else ""),
-                       item.start, item.end)
+                       item.start, item.end, fixes=fixes)
             return _INVALID
         if len(tokens) != 1:  # pragma: no cover - only strings concatenate
             return _INVALID
@@ -300,28 +339,32 @@ class Binder:
                 return text_format.ParseBool(text)
             except ValueError:
                 self.malformed_or(tok, "SCH002", f"'{fd.name}' is a bool: write true or false "
-                                  f"(also accepted: True, t, 1 / False, f, 0), not '{text}'")
+                                  f"(also accepted: True, t, 1 / False, f, 0), not '{text}'",
+                                  lambda: self.fixes("bool_choices", tok.start, tok.end, text))
                 return _INVALID
         if ftype == FD.TYPE_ENUM:
             try:
                 return text_format.ParseEnum(fd, text)
             except ValueError:
+                names = [v.name for v in fd.enum_type.values]
                 if kind == "NUMBER" and _is_number(text):
                     self.error("SCH004", f"no value of enum {fd.enum_type.name} has number {text}; "
-                               f"{_allowed(fd)}", tok.start, tok.end)
+                               f"{_allowed(fd)}", tok.start, tok.end,
+                               fixes=self.fixes("enum_choices", tok.start, tok.end, names, None))
                     return _INVALID
-                names = [v.name for v in fd.enum_type.values]
                 hint = did_you_mean(text, names)
                 self.malformed_or(tok, "SCH004", f"'{text}' is not a value of enum {fd.enum_type.name}; "
-                                  + (f"did you mean '{hint}'? " if hint else "") + _allowed(fd))
+                                  + (f"did you mean '{hint}'? " if hint else "") + _allowed(fd),
+                                  lambda: self.fixes("enum_choices", tok.start, tok.end, names, hint))
                 return _INVALID
         return _INVALID  # pragma: no cover - no other field types in proto2 text
 
-    def malformed_or(self, tok: Any, code: str, message: str) -> None:
+    def malformed_or(self, tok: Any, code: str, message: str,
+                     fixes: Callable[[], tuple[Fix, ...]] | None = None) -> None:
         if tok.kind == "NUMBER" and not _is_number(tok.text):
             self.malformed(tok)
         else:
-            self.error(code, message, tok.start, tok.end)
+            self.error(code, message, tok.start, tok.end, fixes=fixes() if fixes is not None else ())
 
     def malformed(self, tok: Any) -> None:
         text = tok.text
@@ -485,7 +528,7 @@ def _is_number(text: str) -> bool:
 
 
 def bind(tree: SyntaxTree, schema: Schema, dialect: str) -> tuple[BoundMessage, list[Diagnostic]]:
-    binder = Binder(schema, dialect, tree.text)
+    binder = Binder(schema, dialect, tree.text, tree.comments)
     root = binder.bind_message(schema.top(dialect), None, tree.fields, 0, top=True)
     return root, binder.diagnostics
 

@@ -109,6 +109,63 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     return "".join(out)
 
 
+def line_edits(old: str, new: str) -> tuple[Edit, ...]:
+    """Edits turning `old` into `new`, one per run of changed lines, in O(n log n) of the lines.
+
+    Lines that occur exactly once in each text anchor the two (patience diff: the longest run of
+    anchors in the same order); between two anchors the common first and last lines are kept and the
+    rest is one edit. Fixes change a few lines here and there, so the edits stay small."""
+    from bisect import bisect_left
+
+    a = old.splitlines(keepends=True)
+    b = new.splitlines(keepends=True)
+    starts = [0]
+    for line in a:
+        starts.append(starts[-1] + len(line))
+    count_a: dict[str, int] = {}
+    for line in a:
+        count_a[line] = count_a.get(line, 0) + 1
+    count_b: dict[str, int] = {}
+    for line in b:
+        count_b[line] = count_b.get(line, 0) + 1
+    where_a = {line: i for i, line in enumerate(a) if count_a[line] == 1}
+    pairs = [(where_a[line], j) for j, line in enumerate(b) if count_b[line] == 1 and line in where_a]
+    # longest increasing run of the old positions (pairs are in new order): patience sorting
+    tails: list[int] = []
+    tail_at: list[int] = []
+    back: list[int] = []
+    for k, (i, _) in enumerate(pairs):
+        p = bisect_left(tails, i)
+        if p == len(tails):
+            tails.append(i)
+            tail_at.append(k)
+        else:
+            tails[p] = i
+            tail_at[p] = k
+        back.append(tail_at[p - 1] if p > 0 else -1)
+    chain: list[tuple[int, int]] = []
+    k = tail_at[-1] if tail_at else -1
+    while k >= 0:
+        chain.append(pairs[k])
+        k = back[k]
+    chain.reverse()
+    chain.append((len(a), len(b)))  # the end anchors the last gap
+    out: list[Edit] = []
+    i0 = j0 = 0
+    for i1, j1 in chain:
+        lo_a, lo_b, hi_a, hi_b = i0, j0, i1, j1
+        while lo_a < hi_a and lo_b < hi_b and a[lo_a] == b[lo_b]:
+            lo_a += 1
+            lo_b += 1
+        while hi_a > lo_a and hi_b > lo_b and a[hi_a - 1] == b[hi_b - 1]:
+            hi_a -= 1
+            hi_b -= 1
+        if lo_a < hi_a or lo_b < hi_b:
+            out.append(Edit(starts[lo_a], starts[hi_a], "".join(b[lo_b:hi_b])))
+        i0, j0 = i1 + 1, j1 + 1
+    return tuple(out)
+
+
 def _key(d: Diagnostic, f: Fix) -> tuple[str, tuple[Edit, ...]]:
     return d.code, f.edits
 

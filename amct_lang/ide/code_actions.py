@@ -1,9 +1,10 @@
 """Code actions: every fix of a diagnostic as a quick fix, suppression comments, and fix-all.
 
-- each Fix of each diagnostic in the range (the rules' own, else those fixes.py derives for the
-  binder's diagnostics) becomes one quick fix; the first safe one is marked preferred;
+- each Fix of each diagnostic in the range becomes one quick fix (the core makes them with the
+  diagnostics: the rules' own, amct_lang.schema_fixes for the binder's); the first safe one is
+  marked preferred;
 - `# amct-lint: disable=CODE` at the end of the line, or `disable-file=CODE` at the top;
-- fix-all: what `amct-lang check --fix` does (amct_lang.fix), derived fixes included.
+- fix-all: exactly what `amct-lang check --fix` does (amct_lang.fix).
 """
 
 from __future__ import annotations
@@ -11,11 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from ..analysis import Analysis, analyze
+from ..analysis import analyze
 from ..diagnostics import Diagnostic, Edit, Fix
-from .fixes import derived_fixes
 from .snapshot import Snapshot
 
 QUICKFIX = "quickfix"
@@ -35,7 +34,7 @@ class Action:
 
 
 def fixes_of(snap: Snapshot, d: Diagnostic) -> tuple[Fix, ...]:
-    return d.fixes or derived_fixes(snap, d)
+    return d.fixes
 
 
 def code_actions(snap: Snapshot, start: int, end: int, only: Sequence[str] | None = None) -> list[Action]:
@@ -67,13 +66,12 @@ def _wanted(kind: str, only: Sequence[str] | None, explicit: bool = False) -> bo
 
 
 def fix_all(snap: Snapshot) -> Action | None:
-    """What `amct-lang check --fix` would do to this text (amct_lang.fix: safe fixes, in rounds,
-    never breaking the syntax or touching a comment), with the derived fixes added, as line edits."""
+    """What `amct-lang check --fix` does to this text (amct_lang.fix: safe fixes, in rounds, never
+    breaking the syntax or touching a comment), as line edits."""
     from ..fix import fix
 
     dialect = snap.dialect
-    result = fix(with_fixes(snap.analysis, snap.model),
-                 lambda text: with_fixes(analyze(text, dialect, model=snap.model), snap.model))
+    result = fix(snap.analysis, lambda text: analyze(text, dialect, model=snap.model))
     if not result.changed:
         return None
     done = {(a.code, a.start, a.end) for a in result.applied}
@@ -83,28 +81,12 @@ def fix_all(snap: Snapshot) -> Action | None:
                   line_edits(snap.text, result.text), fixed)
 
 
-def with_fixes(analysis: Analysis, model: Any = None) -> Analysis:
-    """The analysis with every diagnostic carrying its fixes (its own, else the derived ones)."""
-    snap = Snapshot(analysis, model)
-    diagnostics = [d if d.fixes else d._replace(fixes=derived_fixes(snap, d)) for d in analysis.diagnostics]
-    a = analysis
-    return Analysis(a.text, a.tree, a.dialect, a.root, a.schema, diagnostics)
-
-
 def line_edits(old: str, new: str) -> tuple[Edit, ...]:
-    """Edits turning `old` into `new`, one per run of changed lines."""
-    import difflib
+    """Edits turning `old` into `new`, one per run of changed lines (amct_lang.fix.line_edits:
+    n log n in the number of lines, so fix-all on a big file stays fast)."""
+    from ..fix import line_edits as diff
 
-    a = old.splitlines(keepends=True)
-    b = new.splitlines(keepends=True)
-    starts = [0]
-    for line in a:
-        starts.append(starts[-1] + len(line))
-    out = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag != "equal":
-            out.append(Edit(starts[i1], starts[i2], "".join(b[j1:j2])))
-    return tuple(out)
+    return diff(old, new)
 
 
 def _suppressions(snap: Snapshot, d: Diagnostic) -> list[Action]:

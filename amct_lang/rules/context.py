@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..diagnostics import Edit, Fix
 from ..document import BoundMessage, Entry
 from ..schema import Schema
+from ..schema_fixes import remove_field
 from ..semantic.blocks import View
-from ..syntax.nodes import Field, ListValue, SyntaxTree
+from ..syntax.nodes import ListValue, SyntaxTree
 
 if TYPE_CHECKING:
     from ..semantic.config import ConfigOnly, Semantic
@@ -176,24 +177,6 @@ def replace_string(entry: Entry, text: str, new: str) -> Fix:
     if end - start >= 2 and text[start] in "\"'" and text[end - 1] == text[start]:
         return Fix(f"Replace with '{new}'", (Edit(start + 1, end - 1, new),))
     return Fix(f"Replace with '{new}'", (Edit(start, end, f'"{new}"'),))
-
-
-def remove_field(text: str, field: Field) -> Edit:
-    """Delete a whole field, with its line when nothing else stands on it."""
-    start, end = field.start, field.end
-    # walk over blanks only (never slice the line: one-line files can be megabytes long)
-    line_start = start
-    while line_start > 0 and text[line_start - 1] in " \t\r":
-        line_start -= 1
-    line_end = end
-    while line_end < len(text) and text[line_end] in " \t\r":
-        line_end += 1
-    alone_at_start = line_start == 0 or text[line_start - 1] == "\n"
-    if alone_at_start and (line_end == len(text) or text[line_end] == "\n"):
-        return Edit(line_start, min(line_end + 1, len(text)), "")
-    while end < len(text) and text[end] in " \t":
-        end += 1
-    return Edit(start, end, "")
 
 
 def remove_entries(text: str, entries: list[Entry]) -> dict[int, Edit]:

@@ -6,10 +6,14 @@ OFFERED: one named fix (the editor's quick fix) is applied by hand and compared.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from amct_lang.analysis import analyze
-from amct_lang.fix import apply_edits, fix
+from amct_lang.fix import apply_edits, fix, line_edits
 
 ONNX = "# amct-dialect: calibration-onnx\n"
 ATC = "# amct-dialect: calibration\n"
@@ -106,3 +110,102 @@ def test_no_fix_where_none_is_obvious() -> None:
                  'override_layer_configs { layer_name: "a" calibration_config { } }\n'
     (repeat,) = [d for d in analyze(text).diagnostics if d.code == "CAL011"]
     assert repeat.fixes == ()  # which of two overrides to keep is the author's call
+
+
+# -- the schema diagnostics carry their fixes from the core ------------------------------------------
+# (name, text, text after `check --fix`)
+SCHEMA_SAFE = [
+    ("quotes around a bool", ATC + 'activation_offset: "true"\n', ATC + "activation_offset: true\n"),
+    ("quotes around an enum", ONNX + 'common_config { ifmr_quantize { dst_type: "INT8" } }\n',
+     ONNX + "common_config { ifmr_quantize { dst_type: INT8 } }\n"),
+    ("a bare string", ATC + "skip_layers: conv1\n", ATC + 'skip_layers: "conv1"\n'),
+    ("a scalar given twice keeps the last", ATC + "do_fusion: true\ndo_fusion: false\n",
+     ATC + "do_fusion: false\n"),
+    ("two blocks merged into one, on their own lines",
+     ATC + "common_config {\n  arq_quantize { channel_wise: true }\n}\n"
+     "common_config {\n  ifmr_quantize { search_step: 0.02 }\n}\n",
+     ATC + "common_config {\n  arq_quantize { channel_wise: true }\n  ifmr_quantize { search_step: 0.02 }"
+     "\n}\n"),
+    ("two one-line blocks merged",
+     ATC + "common_config { arq_quantize { } }\ncommon_config { ifmr_quantize { search_step: 0.02 } }\n",
+     ATC + "common_config { arq_quantize { } ifmr_quantize { search_step: 0.02 } }\n"),
+    ("three blocks merged in rounds",
+     ATC + "common_config { arq_quantize { } }\ncommon_config { ifmr_quantize { } }\n"
+     "common_config { weight_compress_only: false }\n",
+     ATC + "common_config { arq_quantize { } ifmr_quantize { } weight_compress_only: false }\n"),
+]
+
+
+@pytest.mark.parametrize("name, text, expected", SCHEMA_SAFE, ids=[c[0] for c in SCHEMA_SAFE])
+def test_schema_safe_fixes(name: str, text: str, expected: str) -> None:
+    analysis = analyze(text)
+    result = fix(analysis, analyze)
+    assert result.text == expected
+    if "quote" not in name and "bare" not in name:  # AMCT rejected the value with quotes
+        assert result.analysis.to_message() == analysis.to_message()  # safe: AMCT reads the same
+    assert not [d for d in result.analysis.diagnostics if d.code.startswith("SCH")]
+
+
+def test_a_merge_that_would_move_a_comment_is_only_offered() -> None:
+    text = ATC + "common_config { arq_quantize { } }\ncommon_config {\n  # tuned\n  ifmr_quantize { }\n}\n"
+    (dup,) = [d for d in analyze(text).diagnostics if d.code == "SCH006"]
+    assert [(f.title, f.safe) for f in dup.fixes] == [("Merge into the first 'common_config' block", False)]
+    assert fix(analyze(text), analyze).text == text
+
+
+def test_rename_is_not_offered_onto_a_field_already_given() -> None:
+    text = ATC + "comon_config { }\ncommon_config { }\n"
+    (unknown,) = [d for d in analyze(text).diagnostics if d.code == "SCH001"]
+    assert unknown.fixes == ()
+    text = ATC + "comon_config { }\n"
+    (unknown,) = [d for d in analyze(text).diagnostics if d.code == "SCH001"]
+    assert [f.title for f in unknown.fixes] == ["Rename to 'common_config'"]
+    assert not unknown.fixes[0].safe
+
+
+def test_missing_required_field_is_offered_with_the_files_indent() -> None:
+    text = ATC + "override_layer_types {\n    layer_type: \"Conv2D\"\n}\n"
+    found = [d for d in analyze(text).diagnostics if d.code == "SCH005"]
+    assert found, analyze(text).diagnostics
+    (add,) = found[0].fixes
+    assert apply_edits(text, add.edits) == (ATC + "override_layer_types {\n    calibration_config {\n    }\n"
+                                            "    layer_type: \"Conv2D\"\n}\n")
+
+
+# -- check --fix and the editor's fix-all agree on every fixture ---------------------------------------
+FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("*.cfg"))
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=[p.stem for p in FIXTURES])
+def test_check_fix_and_editor_fix_all_agree(path: Path) -> None:
+    from amct_lang.ide.code_actions import fix_all
+    from amct_lang.ide.snapshot import snapshot
+
+    text = path.read_text(encoding="utf-8")
+    by_cli = fix(analyze(text), analyze).text
+    action = fix_all(snapshot(text))
+    by_editor = text if action is None else apply_edits(text, list(action.edits))
+    assert by_editor == by_cli
+
+
+@given(st.lists(st.sampled_from(["a\n", "b\n", "}\n", "c {\n", "", "d"]), max_size=30),
+       st.lists(st.tuples(st.integers(0, 30), st.sampled_from(["", "x\n", "}\n", "a\n"])), max_size=6))
+def test_line_edits_turn_one_text_into_the_other(lines: list[str], changes: list[tuple[int, str]]) -> None:
+    old = "".join(lines)
+    new_lines = list(lines)
+    for at, line in changes:
+        if at < len(new_lines) and not line:
+            del new_lines[at]
+        else:
+            new_lines.insert(min(at, len(new_lines)), line)
+    new = "".join(new_lines)
+    edits = line_edits(old, new)
+    assert apply_edits(old, list(edits)) == new
+    assert all(a.end <= b.start for a, b in zip(edits, edits[1:], strict=False))
+
+
+def test_line_edits_keep_far_apart_changes_apart() -> None:
+    old = "".join(f"line {i}\n" for i in range(1000))
+    new = old.replace("line 10\n", "line ten\n").replace("line 990\n", "")
+    edits = line_edits(old, new)
+    assert [e.new_text for e in edits] == ["line ten\n", ""]
