@@ -55,7 +55,7 @@ def input_specs(graph: Graph) -> list[InputSpec]:
     for inp in graph.inputs:
         t = inp.type.tensor_type
         dtype = np.dtype(helper.tensor_dtype_to_np_dtype(t.elem_type))
-        dims = tuple(d.dim_value if d.HasField("dim_value") else None for d in t.shape.dim)
+        dims = tuple(d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else None for d in t.shape.dim)
         specs.append(InputSpec(inp.name, dtype, dims))
     return specs
 

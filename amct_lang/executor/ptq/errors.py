@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class PtqError(Exception):
     """A run cannot go on (bad model, bad data, an output in the way). Nothing was written."""
 
-    def __init__(self, message: str, *, diagnostics: list | None = None) -> None:  # type: ignore[type-arg]
+    def __init__(self, message: str, *, analysis: Any = None) -> None:
         super().__init__(message)
         self.message = message
-        self.diagnostics = diagnostics or []  # positioned config diagnostics, when the config is at fault
+        # when the config is at fault: its Analysis, whose diagnostics say where (as `check` prints them)
+        self.analysis = analysis
+
+    @property
+    def diagnostics(self) -> list[Any]:
+        return list(self.analysis.diagnostics) if self.analysis is not None else []

@@ -80,7 +80,7 @@ def validate(text: str, g: graph.Graph, dialect: str | None) -> Any:
                        "configs (give --dialect calibration-onnx if it was mistaken)")
     errors = [d for d in analysis.diagnostics if d.is_error]
     if errors:
-        raise PtqError(f"the config has {len(errors)} error(s)", diagnostics=analysis.diagnostics)
+        raise PtqError(f"the config has {len(errors)} error(s)", analysis=analysis)
     effective = effective_config(analysis)
 
     def code_at(source: Any) -> tuple[int, int]:
@@ -93,7 +93,7 @@ def validate(text: str, g: graph.Graph, dialect: str | None) -> Any:
         with_refusals = copy.copy(analysis)
         with_refusals.diagnostics = sorted(list(analysis.diagnostics) + refused, key=lambda d: (d.start, d.code))
         raise PtqError(f"the config asks for {len(refused)} thing(s) this executor cannot do",
-                       diagnostics=with_refusals.diagnostics)
+                       analysis=with_refusals)
     return analysis, effective
 
 
