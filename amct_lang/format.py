@@ -80,7 +80,7 @@ def format_text(source: str | Analysis, dialect: str | None = None) -> Formatted
     """Format a whole document (text, or an Analysis of it). Never raises on user input."""
     analysis = _analysis(source, dialect)
     text = analysis.text
-    syntax = [d for d in analysis.diagnostics if d.code.startswith("SYN")]
+    syntax = _syntax_errors(analysis)
     if syntax:
         n = len(syntax)
         reason = f"{n} syntax error{'s' if n > 1 else ''}: fix {'them' if n > 1 else 'it'} first, then format"
@@ -114,7 +114,7 @@ def format_range(source: str | Analysis, start: int, end: int, dialect: str | No
     analysis = _analysis(source, dialect)
     text = analysis.text
     tree = analysis.tree
-    if any(d.code.startswith("SYN") for d in analysis.diagnostics):
+    if _syntax_errors(analysis):
         return []
     if not tree.fields:
         return format_edits(analysis, dialect)
@@ -170,6 +170,17 @@ def _analysis(source: str | Analysis, dialect: str | None) -> Analysis:
 
         return analyze(source, dialect, lint=False)
     return source
+
+
+def _syntax_errors(analysis: Analysis) -> list[Diagnostic]:
+    """The document's syntax errors, also those a suppression comment hides from the report:
+    where the tokens of a broken document would go is a guess either way."""
+    syntax = [d for d in analysis.diagnostics if d.code.startswith("SYN")]
+    if syntax or not any("amct-lint" in c.text for c in analysis.tree.comments):
+        return syntax
+    from .syntax import parse
+
+    return parse(analysis.text)[1]
 
 
 def _newline(text: str) -> str:
@@ -263,7 +274,7 @@ class _Printer:
     def message(self, prefix: str, m: Message, depth: int, suffix: str) -> None:
         if depth >= MAX_DEPTH:
             line = self.text.count("\n", 0, m.start) + 1
-            raise _Refused(f"blocks nested deeper than {MAX_DEPTH} levels (line {line}): not formatted")
+            raise _Refused(f"blocks nested deeper than {MAX_DEPTH} levels (line {line})")
         if not m.fields and not self.has_comment(m.start, m.end):
             self.line(depth, prefix + "{}" + suffix)
             self.placed(m.end)
@@ -414,10 +425,10 @@ def _verify(before: Analysis, text: str, dialect: str | None) -> None:
         problem = "its protobuf message would differ"
     elif dialect is None and (choose_dialect(before.tree, before.schema).name
                               != choose_dialect(after.tree, after.schema).name):
-        raise _Refused("not formatted: a '# proto-message:' or '# amct-dialect:' comment would move into or "
+        raise _Refused("a '# proto-message:' or '# amct-dialect:' comment would move into or "
                        "out of the first 10 lines, where it names the dialect; put it on the first line")
     if problem:
-        raise _Refused(f"not formatted: {problem}; the file is left as it is (please report this)")
+        raise _Refused(f"{problem}; the file is left as it is (please report this)")
 
 
 def _same_message(a: object, b: object) -> bool:

@@ -31,13 +31,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..analysis import Analysis, analyze
-    from .report import as_dict, json_report, text_report
+    from .report import Output, as_dict, json_report, summary, text_report
 
+    select = codes_option("--select", args.select)
+    ignore = codes_option("--ignore", args.ignore)
+    if select is None or ignore is None:
+        return 2
     status = 0
-    items = []
-    checked = []  # (path, analysis) for the SARIF log
+    items: list[dict[str, object]] = []
+    checked = []  # (path, analysis) for the SARIF log and the summary
     # with `--fix -` the fixed text owns standard output
-    out = sys.stderr if args.fix and "-" in args.files else sys.stdout
+    out = Output(sys.stderr if args.fix and "-" in args.files else sys.stdout)
 
     model = None
     if args.model:
@@ -46,8 +50,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
 
     def reanalyze(text: str) -> Analysis:
-        return analyze(text, args.dialect, model=model, select=args.select.split(","),
-                       ignore=args.ignore.split(","))
+        return analyze(text, args.dialect, model=model, select=select, ignore=ignore)
 
     for name in args.files:
         try:
@@ -61,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
             from .autofix import fix_in_place
 
             analysis, failed = fix_in_place(name, source, analysis, reanalyze,
-                                            out if args.format == "text" else sys.stderr)
+                                            out.stream if args.format == "text" else sys.stderr)
             if failed:
                 status = 2
         if model is not None and (problem := modelopt.mismatch(source.path, analysis.dialect.name, model)):
@@ -72,21 +75,41 @@ def run(args: argparse.Namespace) -> int:
         if args.verbose:
             print(f"{source.path}: checked as {analysis.dialect.name}: {analysis.dialect.reason}",
                   file=sys.stderr)
+        checked.append((source.path, analysis))
         if args.format == "json":
             items.extend(as_dict(source.path, analysis, d) for d in analysis.diagnostics)
-        elif args.format == "sarif":
-            checked.append((source.path, analysis))
         elif args.format == "github":
             if analysis.diagnostics:
                 from .github import github_report
 
-                print(github_report(source.path, analysis), file=out)
-        elif analysis.diagnostics:
-            print(text_report(source.path, analysis, color=out.isatty()), file=out)
+                out.print(github_report(source.path, analysis))
+        elif args.format == "text" and analysis.diagnostics:
+            out.print(text_report(source.path, analysis, color=out.isatty()))
     if args.format == "json":
-        print(json_report(items), file=out)
+        out.print(json_report(items))
     elif args.format == "sarif":
         from .sarif import sarif_report
 
-        print(sarif_report(checked), file=out)
+        out.print(sarif_report(checked))
+    elif args.format == "text" and any(analysis.diagnostics for _, analysis in checked):
+        out.print(summary(len(checked), (analysis for _, analysis in checked)))
+    out.flush()
     return status
+
+
+def codes_option(option: str, value: str) -> list[str] | None:
+    """The codes and prefixes of --select / --ignore; None (after saying why) when one matches no
+    rule, so that a typo cannot silently turn a check green."""
+    from ..rules.catalog import all_rules
+
+    wanted = [part.strip().upper() for part in value.split(",") if part.strip()]
+    if not wanted:
+        return wanted
+    codes = [r.code for r in all_rules()]
+    unknown = [w for w in wanted if not any(code.startswith(w) for code in codes)]
+    if unknown:
+        families = ", ".join(dict.fromkeys(code[:3] for code in codes))
+        print(f"amct-lang: check: {option}: unknown code or prefix {', '.join(unknown)}; codes start "
+              f"with {families} (e.g. SCH, SCH001; `amct-lang explain CODE` describes one)", file=sys.stderr)
+        return None
+    return wanted

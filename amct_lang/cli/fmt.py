@@ -49,9 +49,7 @@ def run(args: argparse.Namespace) -> int:
             if result.diagnostics:
                 shown = copy.copy(analysis)
                 shown.diagnostics = result.diagnostics
-                report = text_report(source.path, shown)
-                # the excerpt may hold bytes that are not UTF-8 (as lone surrogates): show them escaped
-                print(report.encode("utf-8", "backslashreplace").decode("utf-8"), file=sys.stderr)
+                print(text_report(source.path, shown), file=sys.stderr)
             status = max(status, 1)
             continue
         if args.diff and result.changed:

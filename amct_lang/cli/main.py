@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from collections.abc import Sequence
 
 # subcommand -> module in this package with add_arguments(parser) and run(args) -> int
@@ -17,12 +18,14 @@ COMMANDS = {
     "resolve": "resolve",
     "lsp": "lsp",
     "run": "run",
+    "distill": "distill",
 }
 
 
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
     parser = argparse.ArgumentParser(
         prog="amct-lang", description="Check, format and run AMCT simple config files (.cfg).")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules: dict[str, object] = {}
     for name, module_name in COMMANDS.items():
@@ -44,4 +47,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        return 0
+        # the reader of the output went away before the command finished (check keeps its own
+        # exit status; see report.Output): what it did not read was not delivered
+        from .report import silence
+
+        silence(sys.stdout)
+        return 1
+
+
+class _Version(argparse.Action):
+    """--version, looked up only when asked for (importlib.metadata costs start-up time)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"amct-lang {version()}")
+        parser.exit()
+
+
+def version() -> str:
+    """The installed distribution's version (the checkout's, for an editable install)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("amct-lang")
+    except PackageNotFoundError:
+        return "(not installed)"

@@ -2,7 +2,7 @@
 
 It accepts exactly what the grammar accepts and builds the same tree as the LALR driver, but
 costs a fraction of the LALR bookkeeping per token. At the first token it does not expect it
-gives up (raises _Bail) and parser.py reruns the LALR driver, which owns error reporting and
+gives up (raises Bail) and parser.py reruns the LALR driver, which owns error reporting and
 recovery. tests/syntax/test_properties.py checks that both agree on generated documents.
 """
 
@@ -14,13 +14,21 @@ _CLOSE = {"LBRACE": "RBRACE", "LESSTHAN": "MORETHAN"}
 _VALUE_KINDS = ("IDENT", "NUMBER", "STRING")
 
 
-class _Bail(Exception):
-    pass
+class Bail(Exception):
+    """Not a document this reader handles: a syntax error, or nesting deeper than MAX_DEPTH."""
+
+
+_Bail = Bail  # the former name, still used by tests
+
+# Deeper nesting is left to the LALR driver, whose stack is a list: the recursion here stays
+# far below Python's limit whatever the input.
+MAX_DEPTH = 100
 
 
 def read(text: str, toks: list[tuple[str, int, int]]) -> list[Field]:
-    """Fields of a document whose tokens are `toks` (ending with $END); _Bail if not valid."""
+    """Fields of a document whose tokens are `toks` (ending with $END); Bail if not valid."""
     pos = 0
+    depth = 0
 
     def tok(i: int) -> Token:
         kind, s, e = toks[i]
@@ -37,12 +45,17 @@ def read(text: str, toks: list[tuple[str, int, int]]) -> list[Field]:
             return Scalar(parts), i
         if kind == "NUMBER" or kind == "IDENT":
             return Scalar([tok(i)]), i + 1
-        raise _Bail
+        raise Bail
 
     def message(i: int) -> tuple[Message, int]:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise Bail
         open_ = tok(i)
         close_kind = _CLOSE[open_.kind]
         fields, i = field_list(i + 1, close_kind)
+        depth -= 1
         return Message(open_, fields, tok(i)), i + 1
 
     def field_list(i: int, close_kind: str) -> tuple[list[Field], int]:
@@ -58,7 +71,7 @@ def read(text: str, toks: list[tuple[str, int, int]]) -> list[Field]:
             elif kind == "LSQB":
                 name, i = extension_name(i)
             else:
-                raise _Bail
+                raise Bail
             kind = toks[i][0]
             colon = None
             if kind == "COLON":
@@ -72,13 +85,13 @@ def read(text: str, toks: list[tuple[str, int, int]]) -> list[Field]:
                 elif kind in _CLOSE:
                     value, i = message(i)
                 else:
-                    raise _Bail
+                    raise Bail
             elif kind in _CLOSE:
                 value, i = message(i)
             elif kind == "LSQB":  # `name [{...}]`: only a list of messages may omit the colon
                 value, i = list_value(i, messages_only=True)
             else:
-                raise _Bail
+                raise Bail
             sep = None
             kind = toks[i][0]
             if kind == "COMMA" or kind == "SEMICOLON":
@@ -95,11 +108,11 @@ def read(text: str, toks: list[tuple[str, int, int]]) -> list[Field]:
             return ListValue(open_, items, tok(i)), i + 1
         messages = kind in _CLOSE
         if messages_only and not messages:
-            raise _Bail
+            raise Bail
         while True:
             if messages:
                 if toks[i][0] not in _CLOSE:
-                    raise _Bail
+                    raise Bail
                 item, i = message(i)
             else:
                 item, i = scalar(i)
@@ -108,7 +121,7 @@ def read(text: str, toks: list[tuple[str, int, int]]) -> list[Field]:
             if kind == "RSQB":
                 return ListValue(open_, items, tok(i)), i + 1
             if kind != "COMMA":
-                raise _Bail
+                raise Bail
             i += 1
 
     def extension_name(i: int) -> tuple[Token, int]:
@@ -121,7 +134,7 @@ def read(text: str, toks: list[tuple[str, int, int]]) -> list[Field]:
             kind, s, e = toks[i]
             if expect_ident:
                 if kind != "IDENT":
-                    raise _Bail
+                    raise Bail
                 parts.append(text[s:e])
                 expect_ident = False
             elif kind == "DOT" or (kind == "SLASH" and not seen_slash):
@@ -131,7 +144,7 @@ def read(text: str, toks: list[tuple[str, int, int]]) -> list[Field]:
             elif kind == "RSQB":
                 return Token("EXTENSION", "[" + "".join(parts) + "]", start, e), i + 1
             else:
-                raise _Bail
+                raise Bail
             i += 1
 
     fields, pos = field_list(pos, "$END")

@@ -148,12 +148,15 @@ class Field:
 class SyntaxTree:
     """The parse result: top-level fields, all comments, and the text they came from."""
 
-    __slots__ = ("text", "fields", "comments", "_lines")
+    __slots__ = ("text", "fields", "comments", "hidden_errors", "_lines")
 
-    def __init__(self, text: str, fields: list[Field], comments: list[Comment]) -> None:
+    def __init__(self, text: str, fields: list[Field], comments: list[Comment],
+                 hidden_errors: int = 0) -> None:
         self.text = text
         self.fields = fields
         self.comments = comments
+        # syntax errors found beyond the parser's limit, counted but not in the diagnostics
+        self.hidden_errors = hidden_errors
         self._lines: object = None
 
     @property

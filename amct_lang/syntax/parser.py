@@ -201,6 +201,7 @@ class _Parser:
         self.diagnostics: list[Diagnostic] = []
         self.comments: list[Comment] = []
         self.errors = 0
+        self.stopped = False  # the recovery limit was reached: no more errors are recorded
         self.quiet = 0
         self.last_error = -1  # offset of the last reported parse error: one per line
         self.utf8_checked = 0  # undecodable bytes before this offset are reported
@@ -267,13 +268,24 @@ class _Parser:
             self.utf8_checked = m.end()
 
     def _error(self, code: str, message: str, start: int, end: int) -> None:
+        # Every error is kept until the end (the lexer finds some before the parser finds earlier
+        # ones); capped() then keeps the first MAX_ERRORS in file order.
+        if self.stopped:
+            return
         self.errors += 1
-        if self.errors <= MAX_ERRORS:
-            self.diagnostics.append(Diagnostic(code, message, start, end, Severity.ERROR))
-        elif self.errors == MAX_ERRORS + 1:
-            self.diagnostics.append(Diagnostic(
-                "SYN000", f"more than {MAX_ERRORS} syntax errors; the rest are not shown",
-                start, end, Severity.ERROR))
+        self.diagnostics.append(Diagnostic(code, message, start, end, Severity.ERROR))
+
+    def capped(self) -> tuple[list[Diagnostic], int]:
+        """The first MAX_ERRORS errors in file order, a SYN000 where the rest begin, and how many
+        were left out."""
+        diags = sorted(self.diagnostics, key=lambda d: d.start)
+        if len(diags) <= MAX_ERRORS + 1:  # a list just one over: the last one takes SYN000's place
+            return diags, 0
+        hidden = len(diags) - MAX_ERRORS
+        first = diags[MAX_ERRORS]
+        return diags[:MAX_ERRORS] + [Diagnostic(
+            "SYN000", f"more than {MAX_ERRORS} syntax errors; the rest are not shown ({hidden} more "
+            "from here on)", first.start, first.end, Severity.ERROR)], hidden
 
     # -- driving ------------------------------------------------------------------------------
     def run(self) -> list[Field]:
@@ -433,12 +445,11 @@ class _Parser:
             if self.recoveries > MAX_RECOVERIES:
                 # not a config file worth reading further: stop here, keep what was read
                 last = len(toks) - 1
-                if self.errors <= MAX_ERRORS:
-                    line = self.text.count("\n", 0, start) + 1
-                    self.diagnostics.append(Diagnostic(
-                        "SYN000", f"too many syntax errors; the rest of the file (from line {line}) "
-                        "is not checked", start, end, Severity.ERROR))
-                self.errors = MAX_ERRORS + 1  # nothing more is reported
+                line = self.text.count("\n", 0, start) + 1
+                self.diagnostics.append(Diagnostic(
+                    "SYN000", f"too many syntax errors; the rest of the file (from line {line}) "
+                    "is not checked", start, end, Severity.ERROR))
+                self.stopped = True  # nothing more is reported
                 self.quiet = _QUIET
                 return self._complete(stack, values), last
         self._report(stack, values, kind, start, end, toks[i - 1][2] if i else None)
@@ -587,6 +598,8 @@ def parse(text: str) -> tuple[SyntaxTree, list[Diagnostic]]:
         try:
             fields = fastpath.read(text, parser.toks)
             return SyntaxTree(text, fields, parser.comments), parser.diagnostics
-        except (fastpath._Bail, RecursionError):
+        except fastpath.Bail:
             pass
-    return SyntaxTree(text, parser.run(), parser.comments), parser.diagnostics
+    fields = parser.run()
+    diagnostics, hidden = parser.capped()
+    return SyntaxTree(text, fields, parser.comments, hidden), diagnostics

@@ -34,7 +34,8 @@ def test_suppressed_syntax_errors_are_still_refused() -> None:
     text = "# amct-lint: disable-file=SYN\nactivation_offset: true @ joint_quant: false\n"
     assert analyze(text, lint=False).syntax_ok  # the diagnostics are hidden...
     result = format_text(text)
-    assert not result.ok and "syntax errors" in result.reason  # ...but nothing is dropped
+    assert not result.ok and "1 syntax error: fix it first" in result.reason  # ...but nothing is dropped
+    assert [d.code for d in result.diagnostics] == ["SYN002"]  # and the user is shown which
 
 
 def test_crlf_line_endings_are_kept() -> None:
