@@ -16,7 +16,8 @@ from google.protobuf import text_encoding, text_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from .diagnostics import Diagnostic, Fix, Related, Severity
-from .schema import DIALECTS, Schema, is_repeated, is_required
+from .schema import Schema, dialects_with_field, is_repeated, is_required
+from .schema.amct_pytorch import missing_required
 from .syntax.nodes import Comment, Field, ListValue, Message, Scalar, SyntaxTree
 
 FD = FieldDescriptor
@@ -257,11 +258,10 @@ class Binder:
             message += f"; did you mean '{hint}'?"
             fixes = self.fixes("rename", f.name.start, f.name.end, hint, siblings,
                                is_repeated(descriptor.fields_by_name[hint]))
-        elif top:
-            others = [d for d in DIALECTS if d != self.dialect and name in self.schema.top(d).fields_by_name]
-            if others:
-                message += (f"; '{name}' is a field of the {' / '.join(others)} dialect, but this file is "
-                            f"checked as {self.dialect}")
+        others = dialects_with_field(self.schema, descriptor, name, self.dialect)
+        if others:
+            message += (f"; '{name}' is a field of the {' / '.join(others)} dialect, but this file is "
+                        f"checked as {self.dialect}")
         self.error("SCH001", message, f.name.start, f.name.end, fixes=fixes)
 
     def check_required(self, bound: BoundMessage, node: Message | None, fields: list[Field],
@@ -275,8 +275,9 @@ class Binder:
                 else:
                     start, end = node.open.start, node.open.end
                     fixes = self.fixes("add_required", self.text, start, end, fd, self.indent)
+                consequence = missing_required(self.dialect, bound.descriptor.name, fd.name)
                 self.error("SCH005", f"required field '{fd.name}' ({type_name(fd)}) is missing in "
-                           f"{bound.descriptor.name}; AMCT does not notice at load time and fails later",
+                           f"{bound.descriptor.name}; {consequence}",
                            start, end, fixes=fixes)
 
     # -- fields --------------------------------------------------------------------------------

@@ -15,8 +15,15 @@ from ..diagnostics import Diagnostic, Severity
 from ..document import Entry
 from ..schema import amct_pytorch as pt
 from .catalog import REGISTRY, rule
-from .context import COMMON, LAYER_OVERRIDE, TYPE_OVERRIDE, ConfigBlock, RuleContext, config_blocks, \
-    replace_value
+from .context import (
+    COMMON,
+    LAYER_OVERRIDE,
+    TYPE_OVERRIDE,
+    ConfigBlock,
+    RuleContext,
+    config_blocks,
+    replace_value,
+)
 
 E = Severity.ERROR
 PYTORCH = ("calibration-pytorch",)
@@ -77,7 +84,8 @@ def module_not_in_model(ctx: RuleContext) -> Iterator[Diagnostic]:
                 if b.owner == LAYER_OVERRIDE and b.key_entry is not None]
     for where, e in entries:
         if e.value not in types:
-            yield _diag("MOD008", f"'{e.value}' in {where} is not a module of the model{_suggest(e.value, types)} "
+            yield _diag("MOD008", f"'{e.value}' in {where} is not a module of the "
+                                  f"model{_suggest(e.value, types)} "
                         "(AMCT: 'does not exist in the graph')", e)
 
 
@@ -110,7 +118,8 @@ def skip_not_quantizable(ctx: RuleContext) -> Iterator[Diagnostic]:
         found = types.get(e.value)
         if found is not None and found not in pt.QUANTIZABLE_SET:
             what = "the model itself" if e.value == ROOT else f"a {found} module"
-            yield _diag("MOD009", f"'{e.value}' is {what}, which AMCT does not quantize; AMCT rejects skipping it: "
+            yield _diag("MOD009", f"'{e.value}' is {what}, which AMCT does not quantize; AMCT rejects "
+                                  f"skipping it: "
                         "remove it from skip_layers", e)
 
 
@@ -140,7 +149,8 @@ def fusion_skip_not_conv(ctx: RuleContext) -> Iterator[Diagnostic]:
     for e in _strings(ctx, "skip_fusion_layers"):
         found = types.get(e.value)
         if found is not None and found not in pt.FUSE:
-            yield _diag("MOD010", f"'{e.value}' is a {found} module; BatchNorm fuses only into Conv1d, Conv2d and "
+            yield _diag("MOD010", f"'{e.value}' is a {found} module; BatchNorm fuses only into Conv1d, "
+                                  f"Conv2d and "
                         "Conv3d, and AMCT rejects the file: remove it from skip_fusion_layers", e)
 
 
@@ -207,9 +217,11 @@ def channel_wise_layer_type(ctx: RuleContext) -> Iterator[Diagnostic]:
             continue
         reported.add(id(e))
         what = "the model itself" if name == ROOT else f"'{name}' ({type_name})"
-        yield _diag("MOD011", f"{what} has no per-channel weights but gets channel_wise: true from {block.label}; "
+        yield _diag("MOD011", f"{what} has no per-channel weights but gets channel_wise: true from "
+                              f"{block.label}; "
                     f"AMCT rejects this even for skipped modules: give {type_name} an override with "
-                    "channel_wise: false", e, fixes=(replace_value(e, "false"),) if block.owner != COMMON else ())
+                    "channel_wise: false", e,
+                    fixes=(replace_value(e, "false"),) if block.owner != COMMON else ())
 
 
 @rule("MOD012", "nothing-to-quantize-torch", E, dialects=PYTORCH, needs_model=True)
@@ -242,12 +254,13 @@ def nothing_to_quantize(ctx: RuleContext) -> Iterator[Diagnostic]:
     skipped_types = {e.value for e in _strings(ctx, "skip_layer_types")}
     if any(n not in skipped_names and types[n] not in skipped_types for n in quantizable):
         return
-    at = (_strings(ctx, "skip_layers") or _strings(ctx, "skip_layer_types") or [None])[-1]
-    if at is None:
+    skips = _strings(ctx, "skip_layers") or _strings(ctx, "skip_layer_types")
+    if not skips:
         if ctx.root.entries:
             first = ctx.root.entries[0]
-            yield REGISTRY["MOD012"].diagnostic("the model has no module AMCT PyTorch quantizes (Conv, Linear, "
-                                                "AvgPool2d, LSTM, GRU)", first.node.name.start, first.node.name.end)
+            yield REGISTRY["MOD012"].diagnostic("the model has no module AMCT PyTorch quantizes (Conv, "
+                                                "Linear, AvgPool2d, LSTM, GRU)",
+                                                first.node.name.start, first.node.name.end)
         return
-    yield _diag("MOD012", "every quantizable module of the model is skipped; AMCT rejects the file ('no layer need "
-                "to quantize'): keep at least one", at)
+    yield _diag("MOD012", "every quantizable module of the model is skipped; AMCT rejects the file ('no "
+                "layer need to quantize'): keep at least one", skips[-1])

@@ -106,7 +106,8 @@ def int4_activations(ctx: RuleContext) -> Iterator[Diagnostic]:
         ulq = block.ulq()
         e = ulq.entry("dst_type") if ulq is not None else None
         if e is not None and e.value == INT4:
-            yield _diag("RET001", f"AMCT does not train with INT4 activations{_where(block)}; write dst_type: INT8 "
+            yield _diag("RET001", f"AMCT does not train with INT4 activations{_where(block)}; write "
+                                  f"dst_type: INT8 "
                         "(INT4 is allowed for the weights)", e, fixes=(replace_value(e, "INT8"),))
 
 
@@ -156,12 +157,14 @@ def activation_weight_types(ctx: RuleContext) -> Iterator[Diagnostic]:
         wts, wts_entry = _weight_bits(block, glob)
         if act == 4 or (act, wts) in pt.RETRAIN_ACT_WEIGHT:
             continue
-        mine = [e for e, src in ((wts_entry, block.weights), (act_entry, block.data)) if e is not None and src]
+        pairs = ((wts_entry, block.weights), (act_entry, block.data))
+        mine = [e for e, src in pairs if e is not None and src is not None]
         at = mine[0] if mine else None
         if at is None:
             continue  # both inherited: reported at the global configs
         yield _diag("RET002", f"INT{act} activations with INT{wts} weights{_where(block)}: AMCT trains only "
-                    "INT8/INT8, INT16/INT8 and INT8/INT4 (activations/weights); write the weights' dst_type: INT8",
+                    "INT8/INT8, INT16/INT8 and INT8/INT4 (activations/weights); write the weights' "
+                    "dst_type: INT8",
                     at)
 
 
@@ -192,7 +195,8 @@ def clip_range(ctx: RuleContext) -> Iterator[Diagnostic]:
             continue
         high, low = clip.entry("clip_max"), clip.entry("clip_min")
         if high is not None and not amct_float(high.value) > 0:
-            yield _diag("RET003", f"clip_max must be greater than 0 (got {ctx.source(high)}){_where(block)}", high)
+            yield _diag("RET003", f"clip_max must be greater than 0 (got "
+                                  f"{ctx.source(high)}){_where(block)}", high)
         if low is not None and not amct_float(low.value) < 0:
             yield _diag("RET003", f"clip_min must be less than 0 (got {ctx.source(low)}){_where(block)}", low)
 
@@ -231,8 +235,10 @@ def duplicate_override(ctx: RuleContext) -> Iterator[Diagnostic]:
         first = seen.setdefault((block.owner, k.value), k)
         if first is not k:
             what = "layer" if block.owner == LAYERS else "type"
-            yield _diag("RET004", f"a second {block.owner} entry for {what} '{k.value}'; AMCT rejects repeated "
-                        "entries: merge them into one", k, related=(Related("the first entry", first.start, first.end),))
+            yield _diag("RET004", f"a second {block.owner} entry for {what} '{k.value}'; AMCT rejects "
+                                  f"repeated "
+                        "entries: merge them into one", k,
+                        related=(Related(first.start, first.end, "the first entry"),))
 
 
 def _channel_wise_true(block: Block) -> Entry | None:
@@ -282,7 +288,8 @@ def channel_wise(ctx: RuleContext) -> Iterator[Diagnostic]:
         e = _channel_wise_true(block)
         if block.owner == TYPES and block.key in pt.NO_CHANNEL_WISE_RETRAIN and e is not None:
             reported.add(id(e))
-            yield _diag("RET005", f"{block.key} layers have no per-channel weights; write channel_wise: false", e,
+            yield _diag("RET005", f"{block.key} layers have no per-channel weights; write channel_wise: "
+                                  f"false", e,
                         fixes=(replace_value(e, "false"),))
     types = _model_types(ctx)
     if types is None:
@@ -298,7 +305,8 @@ def channel_wise(ctx: RuleContext) -> Iterator[Diagnostic]:
         if e is not None and id(e) not in reported:
             reported.add(id(e))
             yield _diag("RET005", f"'{name}' is a {type_name} module, without per-channel weights, and gets "
-                        f"channel_wise: true from {source.label if source else ''}; AMCT rejects this even when the "
+                        f"channel_wise: true from {source.label if source else ''}; AMCT rejects this "
+                        f"even when the "
                         f"module is skipped: give {type_name} an override with channel_wise: false", e)
 
 
@@ -372,7 +380,8 @@ def layer_not_retrained(ctx: RuleContext) -> Iterator[Diagnostic]:
     if types is None:
         return
     entries = [("quant_skip_layers", e) for e in ctx.top("quant_skip_layers") if isinstance(e.value, str)]
-    entries += [(LAYERS, b.key_entry) for b in blocks(ctx)[1:] if b.owner == LAYERS and b.key_entry is not None]
+    entries += [(LAYERS, b.key_entry) for b in blocks(ctx)[1:]
+                if b.owner == LAYERS and b.key_entry is not None]
     for where, e in entries:
         found = types.get(e.value)
         if found in pt.RETRAIN:
@@ -413,5 +422,6 @@ def nothing_to_retrain(ctx: RuleContext) -> Iterator[Diagnostic]:
     at = next(iter(ctx.top("quant_skip_layers") or ctx.top("quant_skip_types") or ctx.top("skip_layers")
                    or ctx.top("skip_layer_types")), None)
     if at is not None:
-        yield _diag("RET008", "every module quantization-aware training could quantize is skipped; AMCT rejects "
+        yield _diag("RET008", "every module quantization-aware training could quantize is skipped; AMCT "
+                              "rejects "
                     "the file ('No layer retrain enabled')", at)

@@ -116,7 +116,12 @@ declare("SCH005", "missing-required-field", E, """
 
     ## Why is this bad?
     AMCT loads the file without noticing (text_format.Merge does not check required fields); the
-    field reads as "" or 0 and the run fails later, far from the cause.
+    field reads as "" or 0 and the run fails later, far from the cause. AMCT PyTorch copes silently
+    in two cases, which stay errors here on purpose (a deliberate difference from AMCT's verdict):
+    an override without `calibration_config` gives its layers the built-in defaults, not
+    common_config's values; an override without `layer_name` names "", the model itself, and is
+    dropped. Either way the entry does not do what it was written for. The message says what AMCT
+    does.
 
     ## Example
     ```

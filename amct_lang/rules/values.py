@@ -15,8 +15,16 @@ from ..diagnostics import Diagnostic, Severity
 from ..document import Entry
 from ..schema import amct_pytorch as pt
 from .catalog import REGISTRY, rule
-from .context import COMMON, LAYER_OVERRIDE, TYPE_OVERRIDE, ConfigBlock, RuleContext, View, config_blocks, \
-    replace_value
+from .context import (
+    COMMON,
+    LAYER_OVERRIDE,
+    TYPE_OVERRIDE,
+    ConfigBlock,
+    RuleContext,
+    View,
+    config_blocks,
+    replace_value,
+)
 
 E = Severity.ERROR
 AMCT = ("calibration-onnx", "calibration-pytorch")
@@ -87,7 +95,8 @@ def hfmg_bins(ctx: RuleContext) -> Iterator[Diagnostic]:
         e = hfmg.entry("num_of_bins")
         if e is not None and e.value not in pt.HFMG_BINS:
             near = min(pt.HFMG_BINS, key=lambda b: abs(b - e.value))
-            yield _diag("CAL021", f"num_of_bins must be 1024, 2048, 4096 or 8192 (got {ctx.source(e)}){_where(block)}; "
+            yield _diag("CAL021", f"num_of_bins must be 1024, 2048, 4096 or 8192 (got "
+                                  f"{ctx.source(e)}){_where(block)}; "
                         f"write num_of_bins: {near}", e, (replace_value(e, str(near)),))
 
 
@@ -117,7 +126,8 @@ def dmq_strength(ctx: RuleContext) -> Iterator[Diagnostic]:
         e = dmq.entry("migration_strength")
         if e is not None and not low <= amct_float(e.value) <= high:
             bound = "0.2" if amct_float(e.value) < low else "0.8"
-            yield _diag("CAL022", f"migration_strength must be in [0.2, 0.8] (got {ctx.source(e)}){_where(block)}; "
+            yield _diag("CAL022", f"migration_strength must be in [0.2, 0.8] (got "
+                                  f"{ctx.source(e)}){_where(block)}; "
                         f"write e.g. migration_strength: {bound}", e, (replace_value(e, bound),))
 
 
@@ -180,7 +190,8 @@ def ada_beta(ctx: RuleContext) -> Iterator[Diagnostic]:
             continue
         start, end = amct_float(ada.value("beta_range_start")), amct_float(ada.value("beta_range_end"))
         if last is not None and not end > 0:
-            yield _diag("CAL024", f"beta_range_end must be greater than 0 (got {ctx.source(last)}){_where(block)}; "
+            yield _diag("CAL024", f"beta_range_end must be greater than 0 (got "
+                                  f"{ctx.source(last)}){_where(block)}; "
                         "write e.g. beta_range_end: 2 (the default)", last, (replace_value(last, "2"),))
         elif not start > end:
             at = first if first is not None else last
@@ -215,7 +226,8 @@ def quant_bits(ctx: RuleContext) -> Iterator[Diagnostic]:
     for block, arq in _configs(ctx, "arq_quantize"):
         e = arq.entry("quant_bits")
         if e is not None and e.value not in pt.WEIGHT_BITS:
-            yield _diag("CAL025", f"quant_bits must be 4, 6, 7 or 8 (got {ctx.source(e)}){_where(block)}; write "
+            yield _diag("CAL025", f"quant_bits must be 4, 6, 7 or 8 (got "
+                                  f"{ctx.source(e)}){_where(block)}; write "
                         "quant_bits: 8 (the default) or quant_bits: 4", e,
                         (replace_value(e, "8"), replace_value(e, "4")))
 
@@ -323,7 +335,8 @@ def batch_num_zero(ctx: RuleContext) -> Iterator[Diagnostic]:
     entries = ctx.top("batch_num")
     if entries and entries[-1].value == 0:
         e = entries[-1]
-        yield _diag("CAL027", "batch_num must be greater than 0; write batch_num: 1 (the default) or the number "
+        yield _diag("CAL027", "batch_num must be greater than 0; write batch_num: 1 (the default) or "
+                              "the number "
                     "of batches you feed", e, (replace_value(e, "1"),))
 
 
@@ -351,5 +364,6 @@ def every_type_skipped(ctx: RuleContext) -> Iterator[Diagnostic]:
     """
     entries = ctx.top("skip_layer_types")
     if entries and pt.QUANTIZABLE_SET <= {e.value for e in entries}:
-        yield _diag("CAL028", "skip_layer_types skips every type AMCT PyTorch quantizes, so nothing is left to "
+        yield _diag("CAL028", "skip_layer_types skips every type AMCT PyTorch quantizes, so nothing is "
+                              "left to "
                     "quantize; remove the types you want quantized", entries[-1])

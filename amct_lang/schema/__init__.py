@@ -109,4 +109,26 @@ def load() -> Schema:
     return Schema()
 
 
-__all__ = ["DIALECTS", "PREFERENCE", "Dialect", "Doc", "Schema", "is_repeated", "is_required", "load"]
+__all__ = ["DIALECTS", "PREFERENCE", "Dialect", "Doc", "Schema", "dialects_with_field", "is_repeated",
+           "is_required", "load"]
+
+
+def dialects_with_field(schema: Schema, descriptor: Descriptor, field: str, dialect: str) -> list[str]:
+    """The other dialects whose message of the same name (the top message for the top message) has
+    `field`: what tells a file that mixes flavours which dialect would accept a field."""
+    top = descriptor is schema.top(dialect)
+    out = []
+    for name, other in DIALECTS.items():
+        if name == dialect:
+            continue
+        if top:
+            found: Descriptor | None = schema.top(name)
+        else:
+            package = other.message.rsplit(".", 1)[0]
+            try:
+                found = schema.pool.FindMessageTypeByName(f"{package}.{descriptor.name}")
+            except KeyError:
+                found = None
+        if found is not None and field in found.fields_by_name:
+            out.append(name)
+    return out

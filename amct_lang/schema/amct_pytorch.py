@@ -30,7 +30,8 @@ HFMG_BINS = (1024, 2048, 4096, 8192)
 DMQ_RANGE = (0.2, 0.8)
 
 # Quantization-aware training (retrain).
-RETRAIN = frozenset({"Conv1d", "Conv2d", "Conv3d", "Linear", "ConvTranspose2d", "LSTM", "GRU", "ConvTranspose1d"})
+RETRAIN = frozenset({"Conv1d", "Conv2d", "Conv3d", "Linear", "ConvTranspose2d", "LSTM", "GRU",
+                     "ConvTranspose1d"})
 # weights without per-channel scales in retrain / distill (channel_wise: true rejected)
 NO_CHANNEL_WISE_RETRAIN = frozenset({"Linear", "MatMul", "InnerProduct", "Pooling", "AvgPool"})
 # activation / weight data types a layer may combine (A<act bits>W<weight bits>); INT4 activations never
@@ -38,3 +39,24 @@ RETRAIN_ACT_WEIGHT = frozenset({(8, 8), (16, 8), (8, 4)})
 
 # Distillation.
 DISTILL = frozenset({"Conv2d", "Linear"})
+
+# What AMCT PyTorch does with a required field a calibration file leaves out: text_format.Merge does
+# not check required fields, so the loader sees the field's default.
+_MISSING_REQUIRED = {
+    ("OverrideLayerType", "calibration_config"):
+        "AMCT PyTorch then gives these layers the built-in defaults (not common_config's values)",
+    ("OverrideLayer", "calibration_config"):
+        "AMCT PyTorch then gives this layer the built-in defaults (not common_config's values)",
+    ("OverrideLayer", "layer_name"):
+        "AMCT PyTorch reads it as \"\", the name of the model itself, and drops the override "
+        "(or rejects it when it sets channel_wise: true)",
+    ("OverrideLayerType", "layer_type"):
+        "AMCT PyTorch reads it as \"\" and rejects the file ('Layer type  does not support quantize')",
+}
+
+
+def missing_required(dialect: str, message: str, field: str) -> str:
+    """What AMCT does when `field` of `message` is missing, for the SCH005 message."""
+    if dialect == "calibration-pytorch" and (message, field) in _MISSING_REQUIRED:
+        return _MISSING_REQUIRED[(message, field)]
+    return "AMCT does not notice at load time and fails later"

@@ -60,13 +60,13 @@ def pytorch_type_names(fields: list[Field]) -> list[Field]:
         if name not in _TYPE_FIELDS:
             continue
         if name == "skip_layer_types":
-            if any(s in PYTORCH_TYPE_NAMES for s in _strings(f.value)):
+            if not PYTORCH_TYPE_NAMES.isdisjoint(_strings(f.value)):
                 found.append(f)
             continue
         blocks = f.value.items if type(f.value) is ListValue else [f.value]
         for block in blocks:
             if type(block) is Message and any(
-                    sub.name.text == "layer_type" and any(s in PYTORCH_TYPE_NAMES for s in _strings(sub.value))
+                    sub.name.text == "layer_type" and not PYTORCH_TYPE_NAMES.isdisjoint(_strings(sub.value))
                     for sub in block.fields):
                 found.append(f)
     return found

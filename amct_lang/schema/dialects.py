@@ -36,4 +36,5 @@ DIALECTS: dict[str, Dialect] = {
 CALIBRATION_DIALECTS = ("calibration", "calibration-onnx", "calibration-pytorch")
 
 # When several dialects cover a file's fields equally well, the first of these wins.
-PREFERENCE = ("calibration", "calibration-onnx", "calibration-pytorch", "distill", "retrain", "kv-cache", "record")
+PREFERENCE = ("calibration", "calibration-onnx", "calibration-pytorch", "distill", "retrain", "kv-cache",
+              "record")
