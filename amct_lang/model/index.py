@@ -12,12 +12,40 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from enum import Enum
+from typing import NamedTuple
 
 from .types import ACTIVATION, TENSOR, WEIGHTS_AND_ACTIVATION
 
 
 class ModelError(Exception):
     """A model could not be read: missing file, not a model, or a library not installed."""
+
+
+class UnsupportedCode(str, Enum):
+    """Why a layer of a quantizable type cannot be quantized (executor.md §2's constraints)."""
+
+    WEIGHT_NOT_CONSTANT = "weight-not-constant"  # the weight is computed, not an initializer
+    INPUT_RANK = "input-rank"  # e.g. a 3-D convolution input where 4-D / 5-D is needed
+    DILATION = "dilation"  # a dilation AMCT does not quantize
+    TRANS_A = "trans-a"  # Gemm with transA = 1
+    ALPHA_BETA = "alpha-beta"  # Gemm with alpha or beta not 1
+    WEIGHT_RANK = "weight-rank"  # MatMul with a constant that is not 2-D
+    GLOBAL_POOLING = "global-pooling"  # an average pooling over the whole input
+    OTHER = "other"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Unsupported(NamedTuple):
+    """A reason code and its explanation for the user (`str()` gives the explanation)."""
+
+    code: UnsupportedCode
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -31,7 +59,7 @@ class Layer:
     kind: str | None = None  # types.WEIGHTS_AND_ACTIVATION / ACTIVATION / TENSOR, or None
     per_channel: bool = False  # weights may take one scale per output channel
     fusable: bool = False  # a Conv/ConvTranspose whose only consumer is a BatchNormalization
-    unsupported: str | None = None  # why a quantizable type cannot be quantized here
+    unsupported: Unsupported | None = None  # why a quantizable type cannot be quantized here
     weight_shape: tuple[int, ...] | None = None
     group: int = 1
 
@@ -53,7 +81,8 @@ class ModelIndex:
     successors: dict[str, tuple[str, ...]] = field(default_factory=dict)
     predecessors: dict[str, tuple[str, ...]] = field(default_factory=dict)
     unnamed: Counter[str] = field(default_factory=Counter)  # op type -> nodes without a name
-    duplicates: Counter[str] = field(default_factory=Counter)  # name -> extra nodes with that name
+    # name -> extra nodes with that name: only the first node of each name is indexed
+    duplicates: Counter[str] = field(default_factory=Counter)
     graph_exact: bool = True  # torch: False when the edges follow registration order, not a trace
     node_count: int = 0
     notes: list[str] = field(default_factory=list)

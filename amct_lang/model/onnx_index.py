@@ -1,7 +1,8 @@
 """ModelIndex from an ONNX file: layer name = node name, layer type = op type (executor.md §2).
 
-onnx is imported here only, when a model is read. Weights are not loaded (external data stays on
-disk): the index needs shapes and graph structure, not values.
+onnx is imported here only, when a model is read (by onnx_load, the loader the executor uses too).
+Weights are not loaded (external data stays on disk): the index needs shapes and graph structure,
+not values.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .index import Layer, ModelError, ModelIndex
+from .index import Layer, ModelIndex, Unsupported, UnsupportedCode
 from .types import FUSABLE_OPS, ONNX_OPS, TENSOR
 
 # Ops with no input whose output is still a constant.
@@ -21,18 +22,10 @@ _NOT_CONSTANT = frozenset({"RandomNormal", "RandomUniform", "RandomNormalLike", 
 
 
 def load_onnx(path: Path) -> ModelIndex:
-    try:
-        import onnx
-    except ImportError:
-        raise ModelError("reading an ONNX model needs the onnx package: "
-                         "pip install '.[model]' in the amct-lang checkout") from None
-    try:
-        model = onnx.load(str(path), load_external_data=False)
-    except Exception as exc:  # noqa: BLE001 - any failure to decode means "not an ONNX model"
-        raise ModelError(f"{path}: not a readable ONNX model ({type(exc).__name__}: {exc})") from None
-    if not model.graph.node:
-        raise ModelError(f"{path}: not an ONNX model (no graph nodes)")
-    return index_onnx(model, str(path))
+    """Index the ONNX model in `path` (read by amct_lang.model.onnx_load, weights left on disk)."""
+    from .onnx_load import read_onnx
+
+    return index_onnx(read_onnx(path, weights=False), str(path))
 
 
 def index_onnx(model: Any, path: str = "<model>") -> ModelIndex:
@@ -86,9 +79,16 @@ def index_onnx(model: Any, path: str = "<model>") -> ModelIndex:
     def ordered(edges: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
         return {k: tuple(sorted(v, key=order.__getitem__)) for k, v in edges.items()}
 
-    return ModelIndex(path=path, framework="onnx", layers=layers, successors=ordered(successors),
-                      predecessors=ordered(predecessors), unnamed=unnamed, duplicates=duplicates,
-                      node_count=len(graph.node))
+    index = ModelIndex(path=path, framework="onnx", layers=layers, successors=ordered(successors),
+                       predecessors=ordered(predecessors), unnamed=unnamed, duplicates=duplicates,
+                       node_count=len(graph.node))
+    if duplicates:
+        shown = ", ".join(f"'{name}' ({n + 1} nodes)" for name, n in list(duplicates.items())[:5])
+        more = f" and {len(duplicates) - 5} more" if len(duplicates) > 5 else ""
+        index.notes.append(f"{len(duplicates)} node name(s) are given to more than one node: {shown}{more}; "
+                           "a config addresses layers by name, so rename these nodes in the model (only the "
+                           "first of each is shown and checked)")
+    return index
 
 
 def _shapes(model: Any) -> dict[str, tuple[int, ...] | None]:
@@ -161,7 +161,7 @@ def _rank(shapes: dict[str, Any], tensor: str) -> int | None:
 
 
 def _quantizable(op: str, node: Any, attrs: dict[str, Any], constants: set[str],
-                 shapes: dict[str, Any]) -> tuple[str | None, bool, str | None]:
+                 shapes: dict[str, Any]) -> tuple[str | None, bool, Unsupported | None]:
     """(kind, per_channel, why not) for one node, with executor.md §2's constraints as far as the
     static graph tells. A constraint that needs an unknown shape is given the benefit of the doubt."""
     info = ONNX_OPS.get(op)
@@ -176,48 +176,58 @@ def _quantizable(op: str, node: Any, attrs: dict[str, Any], constants: set[str],
 
 
 def _constraint(op: str, node: Any, attrs: dict[str, Any], constants: set[str],
-                shapes: dict[str, Any]) -> str | None:
+                shapes: dict[str, Any]) -> Unsupported | None:
+    found = _violation(op, node, attrs, constants, shapes)
+    return Unsupported(*found) if found is not None else None
+
+
+U = UnsupportedCode
+
+
+def _violation(op: str, node: Any, attrs: dict[str, Any], constants: set[str],
+               shapes: dict[str, Any]) -> tuple[UnsupportedCode, str] | None:
     data, weight = _input(node, 0), _input(node, 1)
     rank = _rank(shapes, data)
     if rank is None and weight:
         rank = _rank(shapes, weight) if op in ("Conv", "ConvTranspose") else None
     if op == "Conv":
         if weight not in constants:
-            return "its weight is not a constant initializer"
+            return U.WEIGHT_NOT_CONSTANT, "its weight is not a constant initializer"
         if rank is not None and rank not in (4, 5):
-            return f"its input is {rank}-D (only 4-D and 5-D convolutions are quantized)"
+            return U.INPUT_RANK, f"its input is {rank}-D (only 4-D and 5-D convolutions are quantized)"
         if rank == 5 and (_ints_attr(attrs, "dilations") or [1])[0] != 1:
-            return "a 5-D convolution needs dilation 1 along depth"
+            return U.DILATION, "a 5-D convolution needs dilation 1 along depth"
     elif op == "ConvTranspose":
         if weight not in constants:
-            return "its weight is not a constant initializer"
+            return U.WEIGHT_NOT_CONSTANT, "its weight is not a constant initializer"
         if rank is not None and rank != 4:
-            return f"its input is {rank}-D (only 4-D transposed convolutions are quantized)"
+            return U.INPUT_RANK, f"its input is {rank}-D (only 4-D transposed convolutions are quantized)"
         if any(d != 1 for d in _ints_attr(attrs, "dilations")):
-            return "its dilation is not 1"
+            return U.DILATION, "its dilation is not 1"
     elif op == "Gemm":
         if _int_attr(attrs, "transA", 0) != 0:
-            return "transA is 1 (only transA = 0 is quantized)"
+            return U.TRANS_A, "transA is 1 (only transA = 0 is quantized)"
         if _float_attr(attrs, "alpha", 1.0) != 1.0 or _float_attr(attrs, "beta", 1.0) != 1.0:
-            return "alpha or beta is not 1"
+            return U.ALPHA_BETA, "alpha or beta is not 1"
         if weight not in constants:
-            return "its B input is not a constant"
+            return U.WEIGHT_NOT_CONSTANT, "its B input is not a constant"
     elif op == "MatMul":
         if weight not in constants:
-            return "its second input is not a constant"
+            return U.WEIGHT_NOT_CONSTANT, "its second input is not a constant"
         weight_rank = _rank(shapes, weight)
         if weight_rank is not None and weight_rank != 2:
-            return f"its constant second input is {weight_rank}-D (only 2-D weights are quantized)"
+            return U.WEIGHT_RANK, (f"its constant second input is {weight_rank}-D (only 2-D weights are "
+                                   "quantized)")
     elif op == "AveragePool":
         kernel = _ints_attr(attrs, "kernel_shape")
         if rank is None and kernel:
             rank = len(kernel) + 2
         if rank is not None and rank != 4:
-            return f"its input is {rank}-D (only 4-D average pooling is quantized)"
+            return U.INPUT_RANK, f"its input is {rank}-D (only 4-D average pooling is quantized)"
         shape = shapes.get(data)
         if (shape is not None and kernel and len(shape) == 4 and all(d > 0 for d in shape[2:])
                 and list(shape[2:]) == kernel and not any(_ints_attr(attrs, "pads"))):
-            return "its kernel covers the whole input (global pooling is not quantized)"
+            return U.GLOBAL_POOLING, "its kernel covers the whole input (global pooling is not quantized)"
     return None
 
 

@@ -509,3 +509,40 @@ def distill_group(ctx: RuleContext) -> Iterator[Diagnostic]:
                                       f"{', '.join(shared[:3])}; groups must not intersect", start, end,
                                       related=(Related(ostart, oend, f"distill_group[{j}]"),))
         seen.append((i, members, start, end))
+
+
+@rule("MOD013", "duplicate-node-name", W, dialects=CALIBRATION, needs_model=True)
+def duplicate_node_name(ctx: RuleContext) -> Iterator[Diagnostic]:
+    """
+    A layer name that more than one node of the ONNX model has.
+
+    ## What it does
+    Reports each place the file names a layer (`skip_layers`, `skip_fusion_layers`,
+    `override_layer_configs`, `tensor_quantize`) whose name the model gives to several nodes.
+    The model index keeps the first node of each name, so the checks and `amct-lang resolve`
+    describe that one; `amct-lang resolve` also prints a note listing every repeated name.
+
+    ## Why is this bad?
+    AMCT addresses layers by node name: a setting for a repeated name either reaches a node the
+    author did not mean, or AMCT stops on the ambiguous graph. Node names should be unique in a
+    valid ONNX graph; exporters and hand edits sometimes repeat them.
+
+    ## Example
+    ```
+    skip_layers: "conv"      # the model has two nodes named "conv"
+    ```
+
+    ## Use instead
+    Rename the nodes in the model (e.g. with onnx: `node.name = ...`, `onnx.save`) and name the
+    one meant here.
+    """
+    model = _model(ctx)
+    if model is None or not model.duplicates:
+        return
+    spec = REGISTRY["MOD013"]
+    for where, entry in _named(ctx):
+        extra = model.duplicates.get(entry.value)
+        if extra:
+            yield spec.diagnostic(f"{where}: {extra + 1} nodes of {_where(model)} are named '{entry.value}'; the "
+                                  "setting cannot tell them apart: give the nodes unique names in the model",
+                                  entry.start, entry.end)

@@ -428,8 +428,8 @@ class CalibrationResolver:
         for layer in model:
             if layer.unsupported:
                 lc = LayerConfig(layer.name, layer.type, LayerStatus.UNSUPPORTED,
-                                 Source(K.MODEL, detail=layer.unsupported))
-                lc.unsupported = getattr(layer, "unsupported_code", None)
+                                 Source(K.MODEL, detail=str(layer.unsupported)))
+                lc.unsupported = getattr(layer.unsupported, "code", None)
                 layers[layer.name] = lc
                 continue
             if not layer.quantizable:

@@ -365,7 +365,8 @@ class LayerConfig:
         self.type = type
         self.status = status
         self.reason = reason  # skipped: the skip entry; unsupported: why, in its detail
-        self.unsupported: Any = None  # model.types.Unsupported: the reason code of an unsupported layer
+        # the reason code of an unsupported layer (model.index.UnsupportedCode); reason.detail: the text
+        self.unsupported: Any = None
         self.block = block  # the block that configures it (override entry, common_config, ...)
         self.weights: Algorithm | None = None  # ARQ / NUQ / ADA, or ARQDistill / ULQDistill
         self.activation: Algorithm | None = None  # IFMR / HFMG, or ULQ; None: activations stay float

@@ -76,7 +76,27 @@ def odd_ops() -> Any:
     return _model(nodes, [x], [y], inits)
 
 
-BUILDERS: dict[str, Callable[[], Any]] = {"small_cnn": small_cnn, "odd_ops": odd_ops}
+def dup_names() -> Any:
+    """Two Conv nodes named "conv" (the checker allows it; AMCT addresses layers by name), then a
+    uniquely named Gemm."""
+    n = helper.make_node
+    nodes = [
+        n("Conv", ["x", "w1"], ["c1"], name="conv", pads=[1, 1, 1, 1]),
+        n("Conv", ["c1", "w2"], ["c2"], name="conv", pads=[1, 1, 1, 1]),
+        n("Flatten", ["c2"], ["f"], name="flatten"),
+        n("Gemm", ["f", "wfc"], ["y"], name="fc", transB=1),
+    ]
+    inits = [_init("w1", 4, 3, 3, 3), _init("w2", 4, 4, 3, 3), _init("wfc", 2, 256)]
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])
+    graph = helper.make_graph(nodes, "test", [x], [y], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+BUILDERS: dict[str, Callable[[], Any]] = {"small_cnn": small_cnn, "odd_ops": odd_ops, "dup_names": dup_names}
 
 
 def build(name: str, folder: Path) -> Path:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from amct_lang.model import ModelError, load_model, nearest_name
+from amct_lang.model.index import UnsupportedCode
 from amct_lang.model.types import type_match
 
 from .loading import model_file, test_model
@@ -45,9 +46,12 @@ def test_small_cnn(models: Path) -> None:
 
 def test_constraints_and_aliases(models: Path) -> None:
     m = test_model("odd_ops", models)
-    assert "transA" in m.get("fc_transposed").unsupported
-    assert "not a constant" in m.get("mm_dynamic").unsupported
-    assert "global" in m.get("pool_all").unsupported
+    assert "transA" in m.get("fc_transposed").unsupported.text
+    assert "not a constant" in str(m.get("mm_dynamic").unsupported)
+    assert "global" in m.get("pool_all").unsupported.text
+    codes = {name: layer.unsupported.code for name, layer in m.layers.items() if layer.unsupported}
+    assert codes == {"fc_transposed": UnsupportedCode.TRANS_A, "mm_dynamic": UnsupportedCode.WEIGHT_NOT_CONSTANT,
+                     "pool_all": UnsupportedCode.GLOBAL_POOLING}
     assert not m.get("fc_transposed").quantizable
     deconv, dw = m.get("deconv"), m.get("conv_dw")
     assert deconv.quantizable and deconv.per_channel
