@@ -126,7 +126,9 @@ def quantize(config: str | os.PathLike[str], model: Any, batches: Iterable[Any] 
     fault) and nothing is written."""
     notes: list[str] = []
     g = graph.load(model)
-    text, _ = _config_text(config)
+    text, config_name = _config_text(config)
+    inputs = [p for p in (str(g.path) if g.path else None, config_name if config_name != "<config>" else None,
+                          os.fspath(data) if data is not None and Path(data).is_file() else None) if p]
     analysis, effective = validate(text, g, dialect)
     plan = planning.build(effective, g, where_function(analysis))
     if batch_num is not None:
@@ -138,7 +140,7 @@ def quantize(config: str | os.PathLike[str], model: Any, batches: Iterable[Any] 
         plan.batch_num, plan.batch_num_source = batch_num, "command line"
     paths = output_paths(output) if output is not None else {}
     if paths:
-        _check_outputs(paths, force, g.path, data)
+        _check_outputs(paths, force, inputs)
     specs = data_mod.input_specs(g)
     if batches is None:
         if data is None:
@@ -185,7 +187,7 @@ def quantize(config: str | os.PathLike[str], model: Any, batches: Iterable[Any] 
     html = reporting.html(rep)
     result = Result(fake, deploy, records, rtext, rep, html, notes=notes)
     if paths:
-        _write(paths, result, force, g.path, data)
+        _write(paths, result, force, inputs)
         result.files = list(paths.values())
     return result
 
@@ -244,16 +246,9 @@ def make_records(plan: planning.Plan, weights: dict[str, Any], acts: dict[str, A
     return records
 
 
-def _protected(model_path: Path | None, data: Any) -> list[str]:
-    out = [str(model_path)] if model_path is not None else []
-    if data is not None and Path(data).is_file():
-        out.append(str(data))
-    return out
-
-
-def _check_outputs(paths: dict[str, str], force: bool, model_path: Path | None, data: Any) -> None:
+def _check_outputs(paths: dict[str, str], force: bool, inputs: list[str]) -> None:
     """Refuse early (before any work) what the final write would refuse."""
-    protected = {os.path.realpath(p) for p in _protected(model_path, data)}
+    protected = {os.path.realpath(p) for p in inputs}
     for path in paths.values():
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
@@ -264,7 +259,7 @@ def _check_outputs(paths: dict[str, str], force: bool, model_path: Path | None, 
             raise PtqError(f"{path}: already exists; use --force to replace the outputs")
 
 
-def _write(paths: dict[str, str], result: Result, force: bool, model_path: Path | None, data: Any) -> None:
+def _write(paths: dict[str, str], result: Result, force: bool, inputs: list[str]) -> None:
     import json
 
     from ...atomic import AtomicWriteError, write_files_atomically
@@ -277,6 +272,6 @@ def _write(paths: dict[str, str], result: Result, force: bool, model_path: Path 
         paths["report_html"]: result.report_html.encode("utf-8"),
     }
     try:
-        write_files_atomically(files, overwrite=force, protect=_protected(model_path, data))
+        write_files_atomically(files, overwrite=force, protect=inputs)
     except AtomicWriteError as exc:
         raise PtqError(str(exc)) from None
