@@ -178,7 +178,11 @@ def _layer_values(snap: Snapshot, ctx: CursorContext, fd: FieldDescriptor, lead:
             text = f"{quote}{_escape(name, quote)}{quote}"
             out.append(Completion(name, LAYER, start, end, lead + text, None, op, "", f"{i:06d}", text))
     elif kind == LAYER_TYPE:
-        for i, (op, count) in enumerate(layer_types(snap.model)):
+        from ..schema.amct_pytorch import quantized_types
+
+        allowed = quantized_types(snap.dialect) if snap.model.framework == "torch" else None
+        types = [t for t in layer_types(snap.model) if allowed is None or t[0] in allowed]
+        for i, (op, count) in enumerate(types):
             text = f"{quote}{_escape(op, quote)}{quote}"
             detail = f"{count} layer{'s' if count != 1 else ''} in the model"
             out.append(Completion(op, TYPE, start, end, lead + text, None, detail, "", f"{i:06d}", text))

@@ -60,3 +60,8 @@ def missing_required(dialect: str, message: str, field: str) -> str:
     if dialect == "calibration-pytorch" and (message, field) in _MISSING_REQUIRED:
         return _MISSING_REQUIRED[(message, field)]
     return "AMCT does not notice at load time and fails later"
+
+
+def quantized_types(dialect: str) -> frozenset[str] | None:
+    """The torch.nn classes a dialect's layer-type fields may name (None: not a PyTorch dialect)."""
+    return {"calibration-pytorch": QUANTIZABLE_SET, "retrain": RETRAIN, "distill": DISTILL}.get(dialect)
