@@ -125,11 +125,12 @@ def format(text_or_path: str | os.PathLike[str], *, dialect: str | None = None) 
 
 
 class _Package(types.ModuleType):
-    """Keeps `amct_lang.format` the function: importing the submodule amct_lang.format (the
-    formatter) would otherwise replace the package attribute with the module."""
+    """Keeps `amct_lang.format` and `amct_lang.resolve` the functions: importing the submodules of
+    the same names (the formatter, the resolution entry point) would otherwise replace the package
+    attributes with the modules."""
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name == "format" and isinstance(value, types.ModuleType):
+        if name in __all__ and isinstance(value, types.ModuleType):
             return
         super().__setattr__(name, value)
 

@@ -61,16 +61,16 @@ def type_name(field: FieldDescriptor) -> str:
 
 
 def did_you_mean(name: str, candidates: list[str]) -> str | None:
+    """The field or value `name` most likely means: a known confusion, else amct_lang.suggest."""
+    from .suggest import closest
+
     lowered = {c.lower(): c for c in candidates}
     if name.lower() in lowered:
         return lowered[name.lower()]
     confused = CONFUSIONS.get(name.lower())
     if confused in candidates:
         return confused
-    import difflib  # only when a name is unknown
-
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.7)
-    return close[0] if close else None
+    return closest(name, candidates)
 
 
 class Entry:

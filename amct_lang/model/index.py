@@ -7,7 +7,6 @@ in graph order, their types, whether and how each is quantizable, and the graph 
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -183,7 +182,7 @@ def nearest_name(name: str, candidates: list[str]) -> str | None:
         containing = [c for n, c in normal.items() if key in n]
         if containing:
             return min(containing, key=lambda c: (len(c), c))
-    close = difflib.get_close_matches(key, list(normal), n=1, cutoff=0.75)
-    if close:
-        return normal[close[0]]
-    return None
+    from ..suggest import closest
+
+    found = closest(key, normal)
+    return normal[found] if found is not None else None

@@ -20,7 +20,6 @@ from ..vocab import (
     PYTORCH_TYPES,
 )
 from .catalog import REGISTRY, rule
-from .values import amct_decimal, amct_float
 from .context import (
     COMMON,
     LAYER_OVERRIDE,
@@ -35,6 +34,7 @@ from .context import (
     replace_string,
     replace_value,
 )
+from .values import amct_decimal, amct_float
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 CAL = ("calibration", "calibration-onnx", "calibration-pytorch")
@@ -769,13 +769,9 @@ def _type_entries(ctx: RuleContext) -> Iterator[Entry]:
 
 def _suggest(name: str, vocabulary: frozenset[str], preferred: frozenset[str]) -> str | None:
     """A known type for a misspelt one: same letters in another case first (`preferred` wins a tie)."""
-    same = [t for t in vocabulary if t.lower() == name.lower()]
-    if same:
-        return next((t for t in same if t in preferred), sorted(same)[0])
-    import difflib  # only for unknown names
+    from ..suggest import closest
 
-    close = difflib.get_close_matches(name, sorted(vocabulary), n=1, cutoff=0.75)
-    return close[0] if close else None
+    return closest(name, vocabulary, prefer=preferred)
 
 
 @rule("CAL016", "unknown-layer-type", W, dialects=CAL)

@@ -468,10 +468,9 @@ def unknown_module_type(ctx: RuleContext) -> Iterator[Diagnostic]:
             known = sorted(QUANTIZED_TYPES | GROUP_ONLY_TYPES)
             hint = next((t for t in known if t.lower() == name.lower()), None)
             if hint is None:
-                import difflib  # only for unknown names
+                from ..suggest import closest
 
-                close = difflib.get_close_matches(name, sorted(QUANTIZED_TYPES), n=1, cutoff=0.75)
-                hint = close[0] if close else None
+                hint = closest(name, QUANTIZED_TYPES)
             message = f"'{name}' is not a torch.nn module type distillation quantizes"
             message += f"; did you mean '{hint}'?" if hint else " (Conv2d, Linear); AMCT rejects the file"
         # the documentation's placeholders (type1, type2): a sample to fill in, not yet a mistake

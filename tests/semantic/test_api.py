@@ -33,6 +33,8 @@ def test_check_with_a_model_runs_the_model_rules(tmp_path: Path) -> None:
 
 
 def test_resolve(tmp_path: Path) -> None:
+    import amct_lang.resolve  # noqa: F401 - the submodule of that name does not replace the function
+
     model = model_file("small_cnn", tmp_path)
     result = amct_lang.resolve("common_config { ifmr_quantize { search_step: 0.02 } }\n", model=model)
     json.dumps(result, allow_nan=False)
