@@ -6,6 +6,8 @@
     findings = amct_lang.check('common_config { ifmr_quantize { search_step: 0 } }\\n')
     layers = amct_lang.resolve("quant.cfg", model="resnet50.onnx")["layers"]
     text = amct_lang.format("quant.cfg")
+    result = amct_lang.quantize("quant.cfg", "model.onnx", batches, output="out/net")   # PTQ
+    result = amct_lang.distill("distill.cfg", module, data, output="out/net")          # distillation
 
 Everything here is imported on first call, so `import amct_lang` (and the `check` command's
 start-up) stays as light as before. The typed semantic model behind `resolve` is
@@ -17,13 +19,16 @@ from __future__ import annotations
 import os
 import sys
 import types
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
     from .analysis import Analysis
     from .model.index import ModelIndex
 
-__all__ = ["ConfigError", "check", "format", "resolve"]
+__all__ = ["ConfigError", "check", "distill", "format", "quantize", "resolve"]
+P = ParamSpec("P")
+R = TypeVar("R")
 
 class ConfigError(ValueError):
     """The input could not be used: an unreadable file, a model that cannot be read, a config with
@@ -87,8 +92,8 @@ def check(text_or_path: str | os.PathLike[str], *, dialect: str | None = None,
     } for d in analysis.diagnostics]
 
 
-def resolve(text_or_path: str | os.PathLike[str], *, model: str | os.PathLike[str] | ModelIndex,
-            dialect: str | None = None) -> dict[str, Any]:
+def _resolve(text_or_path: str | os.PathLike[str], *, model: str | os.PathLike[str] | ModelIndex,
+             dialect: str | None = None) -> dict[str, Any]:
     """Every layer's effective config under the config and model (what `amct-lang resolve --format
     json` prints), as {"dialect", "layers": [...], "settings", "notes"}. Raises ConfigError when the
     config has errors (there is no effective config to speak of) or the model does not fit it."""
@@ -112,7 +117,7 @@ def resolve(text_or_path: str | os.PathLike[str], *, model: str | os.PathLike[st
             "notes": list(config.notes)}
 
 
-def format(text_or_path: str | os.PathLike[str], *, dialect: str | None = None) -> str:  # noqa: A001
+def _format(text_or_path: str | os.PathLike[str], *, dialect: str | None = None) -> str:
     """The config in the formatter's layout (comments kept, meaning unchanged). Raises ConfigError
     when the formatter refuses the text (syntax errors), saying why."""
     from .format import format_text
@@ -122,6 +127,48 @@ def format(text_or_path: str | os.PathLike[str], *, dialect: str | None = None) 
     if result.text is None:
         raise ConfigError(f"{name}: not formatted: {result.reason}")
     return result.text
+
+
+def quantize(*args: Any, **kwargs: Any) -> Any:
+    """Post-training quantization of an ONNX model as the config says: amct_lang.executor.ptq.quantize
+    (numpy, onnx and onnxruntime load on this call only)."""
+    from .executor.ptq import quantize as run
+
+    return run(*args, **kwargs)
+
+
+def distill(*args: Any, **kwargs: Any) -> Any:
+    """Quantization-aware distillation of a torch module: amct_lang.executor.distill.api.distill
+    (torch loads on this call only)."""
+    from .executor.distill.api import distill as run
+
+    return run(*args, **kwargs)
+
+
+class _Api(Generic[P, R]):
+    """An API function that shares its name with a submodule (amct_lang.format, amct_lang.resolve):
+    calling it runs the function; its other attributes are the submodule's, so code that imports
+    the submodule through the package (`from amct_lang import format as fmt; fmt.format_text`)
+    keeps working."""
+
+    def __init__(self, function: Callable[P, R], module: str) -> None:
+        self._function = function
+        self._module = module
+        self.__doc__ = function.__doc__
+        self.__name__ = module.rsplit(".", 1)[-1]
+        self.__module__ = __name__
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self._function(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self._module), name)
+
+
+format = _Api(_format, "amct_lang.format")  # noqa: A001 - the API's name for it
+resolve = _Api(_resolve, "amct_lang.resolve")
 
 
 class _Package(types.ModuleType):
