@@ -66,14 +66,14 @@ class Analysis:
         return to_message(self.root, self.schema)
 
 
-def analyze(text: str, dialect: str | None = None, *, model: Any = None, lint: bool = True,
+def analyze(text: str, dialect: str | None = None, *, model: ModelIndex | None = None, lint: bool = True,
             select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Analysis:
     """Check `text`. `dialect` overrides detection; `model` (a ModelIndex) enables model rules."""
     with gc_paused():
         return _analyze(text, dialect, model, lint, select, ignore)
 
 
-def _analyze(text: str, dialect: str | None, model: Any, lint: bool, select: Iterable[str],
+def _analyze(text: str, dialect: str | None, model: ModelIndex | None, lint: bool, select: Iterable[str],
              ignore: Iterable[str]) -> Analysis:
     schema = load()
     tree, diagnostics = parse(text)

@@ -214,7 +214,7 @@ class Binder:
                                self.fixes("oneof_rival", other, f))
                 oneof_seen[oneof] = f
             value = f.value
-            if type(value) is ListValue:
+            if isinstance(value, ListValue):
                 if not repeated:
                     self.error("SCH002", f"'{fd.name}' is not repeated: give one value, not a list",
                                value.start, value.end)
@@ -284,7 +284,7 @@ class Binder:
     def bind_value(self, bound: BoundMessage, fd: FieldDescriptor, f: Field, item: Scalar | Message,
                    is_message: bool, depth: int) -> None:
         if is_message:
-            if type(item) is not Message:
+            if not isinstance(item, Message):
                 if not item.missing:
                     self.error("SCH002", f"'{fd.name}' is a message ({fd.message_type.name}): write "
                                f"'{fd.name} {{ ... }}'", item.start, item.end)
@@ -295,7 +295,7 @@ class Binder:
             child = self.bind_message(fd.message_type, item, item.fields, depth + 1)
             bound.entries.append(Entry(fd, f, item, child))
             return
-        if type(item) is Message:
+        if isinstance(item, Message):
             self.error("SCH002", f"'{fd.name}' is {_a(type_name(fd))}, not a message: write "
                        f"'{fd.name}: value'", item.start, item.end)
             return

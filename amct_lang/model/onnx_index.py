@@ -184,51 +184,84 @@ def _constraint(op: str, node: Any, attrs: dict[str, Any], constants: set[str],
 U = UnsupportedCode
 
 
-def _violation(op: str, node: Any, attrs: dict[str, Any], constants: set[str],
-               shapes: dict[str, Any]) -> tuple[UnsupportedCode, str] | None:
-    data, weight = _input(node, 0), _input(node, 1)
-    rank = _rank(shapes, data)
-    if rank is None and weight:
-        rank = _rank(shapes, weight) if op in ("Conv", "ConvTranspose") else None
-    if op == "Conv":
-        if weight not in constants:
-            return U.WEIGHT_NOT_CONSTANT, "its weight is not a constant initializer"
-        if rank is not None and rank not in (4, 5):
-            return U.INPUT_RANK, f"its input is {rank}-D (only 4-D and 5-D convolutions are quantized)"
-        if rank == 5 and (_ints_attr(attrs, "dilations") or [1])[0] != 1:
-            return U.DILATION, "a 5-D convolution needs dilation 1 along depth"
-    elif op == "ConvTranspose":
-        if weight not in constants:
-            return U.WEIGHT_NOT_CONSTANT, "its weight is not a constant initializer"
-        if rank is not None and rank != 4:
-            return U.INPUT_RANK, f"its input is {rank}-D (only 4-D transposed convolutions are quantized)"
-        if any(d != 1 for d in _ints_attr(attrs, "dilations")):
-            return U.DILATION, "its dilation is not 1"
-    elif op == "Gemm":
-        if _int_attr(attrs, "transA", 0) != 0:
-            return U.TRANS_A, "transA is 1 (only transA = 0 is quantized)"
-        if _float_attr(attrs, "alpha", 1.0) != 1.0 or _float_attr(attrs, "beta", 1.0) != 1.0:
-            return U.ALPHA_BETA, "alpha or beta is not 1"
-        if weight not in constants:
-            return U.WEIGHT_NOT_CONSTANT, "its B input is not a constant"
-    elif op == "MatMul":
-        if weight not in constants:
-            return U.WEIGHT_NOT_CONSTANT, "its second input is not a constant"
-        weight_rank = _rank(shapes, weight)
-        if weight_rank is not None and weight_rank != 2:
-            return U.WEIGHT_RANK, (f"its constant second input is {weight_rank}-D (only 2-D weights are "
-                                   "quantized)")
-    elif op == "AveragePool":
-        kernel = _ints_attr(attrs, "kernel_shape")
-        if rank is None and kernel:
-            rank = len(kernel) + 2
-        if rank is not None and rank != 4:
-            return U.INPUT_RANK, f"its input is {rank}-D (only 4-D average pooling is quantized)"
-        shape = shapes.get(data)
-        if (shape is not None and kernel and len(shape) == 4 and all(d > 0 for d in shape[2:])
-                and list(shape[2:]) == kernel and not any(_ints_attr(attrs, "pads"))):
-            return U.GLOBAL_POOLING, "its kernel covers the whole input (global pooling is not quantized)"
+Violation = tuple[UnsupportedCode, str] | None
+
+
+class _Node:
+    """What the constraint checks read of one node: its attributes, inputs and their shapes."""
+
+    __slots__ = ("attrs", "constants", "shapes", "data", "weight", "rank")
+
+    def __init__(self, op: str, node: Any, attrs: dict[str, Any], constants: set[str],
+                 shapes: dict[str, Any]) -> None:
+        self.attrs, self.constants, self.shapes = attrs, constants, shapes
+        self.data, self.weight = _input(node, 0), _input(node, 1)
+        rank = _rank(shapes, self.data)
+        if rank is None and self.weight and op in ("Conv", "ConvTranspose"):
+            rank = _rank(shapes, self.weight)
+        self.rank = rank
+
+
+def _conv(n: _Node) -> Violation:
+    if n.weight not in n.constants:
+        return U.WEIGHT_NOT_CONSTANT, "its weight is not a constant initializer"
+    if n.rank is not None and n.rank not in (4, 5):
+        return U.INPUT_RANK, f"its input is {n.rank}-D (only 4-D and 5-D convolutions are quantized)"
+    if n.rank == 5 and (_ints_attr(n.attrs, "dilations") or [1])[0] != 1:
+        return U.DILATION, "a 5-D convolution needs dilation 1 along depth"
     return None
+
+
+def _conv_transpose(n: _Node) -> Violation:
+    if n.weight not in n.constants:
+        return U.WEIGHT_NOT_CONSTANT, "its weight is not a constant initializer"
+    if n.rank is not None and n.rank != 4:
+        return U.INPUT_RANK, f"its input is {n.rank}-D (only 4-D transposed convolutions are quantized)"
+    if any(d != 1 for d in _ints_attr(n.attrs, "dilations")):
+        return U.DILATION, "its dilation is not 1"
+    return None
+
+
+def _gemm(n: _Node) -> Violation:
+    if _int_attr(n.attrs, "transA", 0) != 0:
+        return U.TRANS_A, "transA is 1 (only transA = 0 is quantized)"
+    if _float_attr(n.attrs, "alpha", 1.0) != 1.0 or _float_attr(n.attrs, "beta", 1.0) != 1.0:
+        return U.ALPHA_BETA, "alpha or beta is not 1"
+    if n.weight not in n.constants:
+        return U.WEIGHT_NOT_CONSTANT, "its B input is not a constant"
+    return None
+
+
+def _matmul(n: _Node) -> Violation:
+    if n.weight not in n.constants:
+        return U.WEIGHT_NOT_CONSTANT, "its second input is not a constant"
+    weight_rank = _rank(n.shapes, n.weight)
+    if weight_rank is not None and weight_rank != 2:
+        return U.WEIGHT_RANK, f"its constant second input is {weight_rank}-D (only 2-D weights are quantized)"
+    return None
+
+
+def _average_pool(n: _Node) -> Violation:
+    kernel = _ints_attr(n.attrs, "kernel_shape")
+    rank = n.rank if n.rank is not None or not kernel else len(kernel) + 2
+    if rank is not None and rank != 4:
+        return U.INPUT_RANK, f"its input is {rank}-D (only 4-D average pooling is quantized)"
+    shape = n.shapes.get(n.data)
+    if (shape is not None and kernel and len(shape) == 4 and all(d > 0 for d in shape[2:])
+            and list(shape[2:]) == kernel and not any(_ints_attr(n.attrs, "pads"))):
+        return U.GLOBAL_POOLING, "its kernel covers the whole input (global pooling is not quantized)"
+    return None
+
+
+_CHECKS = {"Conv": _conv, "ConvTranspose": _conv_transpose, "Gemm": _gemm, "MatMul": _matmul,
+           "AveragePool": _average_pool}
+
+
+def _violation(op: str, node: Any, attrs: dict[str, Any], constants: set[str],
+               shapes: dict[str, Any]) -> Violation:
+    """Which of executor.md §2's constraints the node breaks, if any."""
+    check = _CHECKS.get(op)
+    return check(_Node(op, node, attrs, constants, shapes)) if check is not None else None
 
 
 def _feeds_only_bn(node: Any, nodes: Any, consumers: dict[str, list[int]], graph_outputs: set[str]) -> bool:

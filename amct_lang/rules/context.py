@@ -19,6 +19,7 @@ from ..semantic.blocks import View
 from ..syntax.nodes import ListValue, SyntaxTree
 
 if TYPE_CHECKING:
+    from ..model.index import ModelIndex
     from ..semantic.config import ConfigOnly, Semantic
     from ..semantic.types import EffectiveConfig, Source
 
@@ -27,7 +28,7 @@ T = TypeVar("T")
 
 class RuleContext:
     def __init__(self, tree: SyntaxTree, root: BoundMessage, dialect: str, schema: Schema,
-                 model: Any = None, alternatives: tuple[str, ...] = (),
+                 model: ModelIndex | None = None, alternatives: tuple[str, ...] = (),
                  semantic: Callable[[], Semantic] | None = None) -> None:
         self.tree = tree
         self.root = root

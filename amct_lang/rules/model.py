@@ -54,9 +54,9 @@ def _group_types() -> str:
 def _model(ctx: RuleContext) -> ModelIndex | None:
     """The model, when it is of the kind the dialect configures (else the model rules do not run)."""
     model = ctx.model
-    if model is None or getattr(model, "framework", None) != _m.framework_for(ctx.dialect):
+    if model is None or model.framework != _m.framework_for(ctx.dialect):
         return None
-    return model  # type: ignore[no-any-return]
+    return model
 
 
 def _effective(ctx: RuleContext) -> EffectiveConfig:
@@ -543,6 +543,6 @@ def duplicate_node_name(ctx: RuleContext) -> Iterator[Diagnostic]:
     for where, entry in _named(ctx):
         extra = model.duplicates.get(entry.value)
         if extra:
-            yield spec.diagnostic(f"{where}: {extra + 1} nodes of {_where(model)} are named '{entry.value}'; the "
-                                  "setting cannot tell them apart: give the nodes unique names in the model",
-                                  entry.start, entry.end)
+            yield spec.diagnostic(f"{where}: {extra + 1} nodes of {_where(model)} are named '{entry.value}'; "
+                                  "the setting cannot tell them apart: give the nodes unique names in the "
+                                  "model", entry.start, entry.end)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic
 from ..document import BoundMessage
@@ -14,12 +14,14 @@ from .catalog import all_rules
 from .context import RuleContext
 
 if TYPE_CHECKING:
+    from ..model.index import ModelIndex
     from ..semantic.config import Semantic
 
 MAX_PER_RULE = 100
 
 
-def run_rules(tree: SyntaxTree, root: BoundMessage, dialect: str, schema: Schema, model: Any = None,
+def run_rules(tree: SyntaxTree, root: BoundMessage, dialect: str, schema: Schema,
+              model: ModelIndex | None = None,
               alternatives: tuple[str, ...] = (),
               semantic: Callable[[], Semantic] | None = None) -> list[Diagnostic]:
     """`alternatives`: dialects the file fits as well, when its dialect was guessed from its fields.
