@@ -50,7 +50,8 @@ def test_constraints_and_aliases(models: Path) -> None:
     assert "not a constant" in str(m.get("mm_dynamic").unsupported)
     assert "global" in m.get("pool_all").unsupported.text
     codes = {name: layer.unsupported.code for name, layer in m.layers.items() if layer.unsupported}
-    assert codes == {"fc_transposed": UnsupportedCode.TRANS_A, "mm_dynamic": UnsupportedCode.WEIGHT_NOT_CONSTANT,
+    assert codes == {"fc_transposed": UnsupportedCode.TRANS_A,
+                     "mm_dynamic": UnsupportedCode.WEIGHT_NOT_CONSTANT,
                      "pool_all": UnsupportedCode.GLOBAL_POOLING}
     assert not m.get("fc_transposed").quantizable
     deconv, dw = m.get("deconv"), m.get("conv_dw")
