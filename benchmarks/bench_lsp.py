@@ -7,7 +7,11 @@ Measures, on the seed example and on a generated 1k-line file:
 - diagnostics: didChange -> publishDiagnostics for that version, one edit at a time (the next edit
   is sent once the previous one's diagnostics arrived, like a user pausing between keystrokes);
 - completion: textDocument/completion round trip right after an edit (so it includes waiting
-  for the analysis of the new version), at a field-name position inside a nested block.
+  for the analysis of the new version), at a field-name position inside a nested block;
+- initialize: process spawn -> the answer to `initialize`;
+- stall: a hover on a small document while a slow one (16,000 x 'é', seconds to analyze) is
+  being analyzed, against the same hover with nothing else going on (the ratio is what counts);
+- semanticTokens/full on a 34 kB one-line file ending in an emoji.
 Prints p50/p95 per file; --markdown prints the table for docs/benchmarks.md.
 """
 
@@ -30,14 +34,17 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 from generate import big_config  # noqa: E402
 
-SEED = Path(os.environ.get("AMCT_EXAMPLES", REPO.parent / "shared" / "examples")) / "calibration_uniform.cfg"
+SEED = Path(os.environ.get("AMCT_EXAMPLES", REPO / "examples")) / "calibration_uniform.cfg"
+SLOW_TEXT = "é" * 16_000
 
 
 class Server:
     """A minimal JSON-RPC client over the server's stdin/stdout."""
 
     def __init__(self) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "lsp")])}
+        # AMCT_LSP_DIR: another copy of lsp/ (an older build, to compare against)
+        lsp_dir = os.environ.get("AMCT_LSP_DIR", str(REPO / "lsp"))
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([lsp_dir, str(REPO)])}
         self.started = time.perf_counter()
         self.proc = subprocess.Popen([sys.executable, "-m", "amct_lang", "lsp"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=REPO)
@@ -128,8 +135,7 @@ def percentile(values: list[float], p: float) -> float:
 def measure(name: str, text: str, edits: int) -> dict[str, Any]:
     server = Server()
     uri = f"file:///bench/{name}.cfg"
-    server.request("initialize", {"processId": os.getpid(), "rootUri": None, "capabilities": CAPABILITIES})
-    server.notify("initialized", {})
+    initialize = _initialize(server)
     item = {"uri": uri, "languageId": "amct-cfg", "version": 1, "text": text}
     server.notify("textDocument/didOpen", {"textDocument": item})
     first = server.diagnostics(uri, 1)["_t"] - server.started
@@ -165,9 +171,44 @@ def measure(name: str, text: str, edits: int) -> dict[str, Any]:
         comp_ms.append(elapsed * 1000)
         server.diagnostics(uri, version)
     server.close()
-    return {"file": name, "lines": text.count("\n") + 1, "start_s": first,
+    return {"file": name, "lines": text.count("\n") + 1, "start_s": first, "init_s": initialize,
             "diag_p50": statistics.median(diag_ms), "diag_p95": percentile(diag_ms, 0.95),
             "comp_p50": statistics.median(comp_ms), "comp_p95": percentile(comp_ms, 0.95), "edits": edits}
+
+
+def _initialize(server: Server) -> float:
+    _, reply = server.request("initialize", {"processId": os.getpid(), "rootUri": None,
+                                             "capabilities": CAPABILITIES})
+    server.notify("initialized", {})
+    return float(reply["_t"] - server.started)
+
+
+def stall() -> dict[str, float]:
+    """Hover on a small document: alone, then while a big document is being analyzed."""
+    server = Server()
+    _initialize(server)
+    small = "file:///bench/small.cfg"
+    text = "common_config {\n  activation_offset: true\n}\n"
+    server.notify("textDocument/didOpen", {"textDocument": {"uri": small, "languageId": "amct-cfg",
+                                                            "version": 1, "text": text}})
+    server.diagnostics(small, 1)
+    where = {"textDocument": {"uri": small}, "position": {"line": 1, "character": 4}}
+    alone = [server.request("textDocument/hover", where)[0] for _ in range(5)]
+    big = "file:///bench/slow.cfg"
+    t = server.notify("textDocument/didOpen", {"textDocument": {
+        "uri": big, "languageId": "amct-cfg", "version": 1, "text": SLOW_TEXT}})
+    time.sleep(0.2)  # the slow analysis is under way
+    during = server.request("textDocument/hover", where)[0]
+    big_done = server.diagnostics(big, 1)["_t"] - t
+    line = "file:///bench/line.cfg"
+    one_line = "skip_layers: [" + ", ".join(f'"layer_{i}"' for i in range(2700)) + "]  # 😀"
+    server.notify("textDocument/didOpen", {"textDocument": {"uri": line, "languageId": "amct-cfg",
+                                                            "version": 1, "text": one_line}})
+    server.diagnostics(line, 1)
+    tokens = server.request("textDocument/semanticTokens/full", {"textDocument": {"uri": line}})[0]
+    server.close()
+    return {"alone_ms": statistics.median(alone) * 1000, "during_ms": during * 1000,
+            "big_s": big_done, "tokens_ms": tokens * 1000, "line_kb": len(one_line.encode()) / 1000}
 
 
 def main() -> int:
@@ -178,12 +219,13 @@ def main() -> int:
     args = parser.parse_args()
     results = [measure("seed", SEED.read_text(encoding="utf-8"), args.edits),
                measure("generated", big_config(args.blocks), args.edits)]
+    stalled = stall()
     if args.markdown:
-        print("| file | lines | start -> first diagnostics | didChange -> diagnostics p50 / p95 | "
-              "completion p50 / p95 |")
-        print("|---|---|---|---|---|")
+        print("| file | lines | start -> initialize answered | start -> first diagnostics | "
+              "didChange -> diagnostics p50 / p95 | completion p50 / p95 |")
+        print("|---|---|---|---|---|---|")
         for r in results:
-            print(f"| {r['file']} | {r['lines']} | {r['start_s'] * 1000:.0f} ms | "
+            print(f"| {r['file']} | {r['lines']} | {r['init_s'] * 1000:.0f} ms | {r['start_s'] * 1000:.0f} ms | "
                   f"{r['diag_p50']:.1f} / {r['diag_p95']:.1f} ms | "
                   f"{r['comp_p50']:.1f} / {r['comp_p95']:.1f} ms |")
     else:
@@ -191,7 +233,11 @@ def main() -> int:
             print(f"{r['file']:>9} ({r['lines']} lines): "
                   f"start->first diagnostics {r['start_s'] * 1000:.0f} ms; "
                   f"diagnostics p50 {r['diag_p50']:.1f} ms p95 {r['diag_p95']:.1f} ms; "
-                  f"completion p50 {r['comp_p50']:.1f} ms p95 {r['comp_p95']:.1f} ms ({r['edits']} edits)")
+                  f"completion p50 {r['comp_p50']:.1f} ms p95 {r['comp_p95']:.1f} ms ({r['edits']} edits); "
+                  f"initialize {r['init_s'] * 1000:.0f} ms")
+    print(f"hover on a small document: {stalled['alone_ms']:.1f} ms alone, {stalled['during_ms']:.1f} ms while "
+          f"16,000 x 'é' is analyzed ({stalled['big_s']:.2f} s); semantic tokens of a "
+          f"{stalled['line_kb']:.0f} kB one-line file with an emoji: {stalled['tokens_ms']:.0f} ms")
     return 0
 
 

@@ -97,6 +97,111 @@ def _word_at(toks: list[Raw], offset: int) -> int | None:
     return None
 
 
+class _Walk:
+    """The state machine over the tokens before the cursor: one method per kind of token."""
+
+    def __init__(self, text: str, toks: list[Raw]) -> None:
+        self.text = text
+        self.toks = toks
+        self.stack = [_Frame(None, 0)]
+        self.state = NAME
+        self.pending: str | None = None  # the last field name seen
+        self.pending_end = 0
+        self._steps = {"IDENT": self._ident, "COLON": self._colon, "LSQB": self._lsqb, "RSQB": self._rsqb,
+                       "COMMA": self._separator, "SEMICOLON": self._separator}
+        for kind in _SCALARS:
+            self._steps[kind] = self._scalar
+        for kind in _OPEN:
+            self._steps[kind] = self._open
+        for kind in _CLOSE:
+            self._steps[kind] = self._close
+
+    def run(self, stop: int) -> None:
+        toks, steps = self.toks, self._steps
+        for i in range(stop):
+            kind, start, end = toks[i]
+            if kind == "COMMENT":
+                continue
+            if self.state == "ext":
+                if kind == "RSQB":
+                    self.state, self.pending, self.pending_end = "after_name", None, end
+                continue
+            step = steps.get(kind)
+            if step is not None:
+                step(i, start, end)
+
+    def _mark(self) -> None:
+        self.stack[-1].present.add(self.pending or "")
+
+    def _ident(self, i: int, start: int, end: int) -> None:
+        if self.state == VALUE and not _names_field(self.toks, i + 1):
+            self._mark()
+            self.state = NAME
+        elif self.state != "list":
+            # a name, or (`a:` then `b: 1`) the next field after a value left out
+            self.pending, self.pending_end = self.text[start:end], end
+            self.state = "after_name"
+
+    def _scalar(self, i: int, start: int, end: int) -> None:
+        if self.state == VALUE:
+            self._mark()
+        if self.state != "list":
+            self.state = NAME
+
+    def _colon(self, i: int, start: int, end: int) -> None:
+        if self.state == "after_name":
+            self._mark()  # written, even if its value is still missing
+            self.state = VALUE
+
+    def _open(self, i: int, start: int, end: int) -> None:
+        if self.state in ("after_name", VALUE):
+            self._mark()
+            self.stack.append(_Frame(self.pending, start))
+        elif self.state == "list":
+            self.stack.append(_Frame(self.pending, start, in_list=True))
+        else:
+            self.stack.append(_Frame(None, start))
+        self.state = NAME
+
+    def _close(self, i: int, start: int, end: int) -> None:
+        if len(self.stack) > 1:
+            frame = self.stack.pop()
+            if frame.in_list:
+                self.state, self.pending = "list", frame.name
+            else:
+                self.state = NAME
+
+    def _lsqb(self, i: int, start: int, end: int) -> None:
+        if self.state == VALUE:
+            self._mark()
+            self.state = "list"
+        elif self.state != "list":
+            self.state = "ext"
+
+    def _rsqb(self, i: int, start: int, end: int) -> None:
+        if self.state == "list":
+            self.state = NAME
+
+    def _separator(self, i: int, start: int, end: int) -> None:
+        if self.state != "list":
+            self.state = NAME
+
+    def classify(self, word: Tok | None, offset: int) -> tuple[str, str | None]:
+        """What the cursor is on, and the field name that goes with it."""
+        state = self.state
+        if word is not None:
+            if state in (NAME, "after_name") and word.kind == "IDENT":
+                return NAME, self.text[word.start:word.end]
+            if state in (VALUE, "list"):
+                return VALUE, self.pending
+            return NONE, None
+        if state in (VALUE, "list"):
+            return VALUE, self.pending
+        if state == NAME or (state == "after_name" and "\n" in self.text[self.pending_end:offset]):
+            return NAME, None
+        return NONE, None
+
+
 def cursor_context(snap: Snapshot, offset: int) -> CursorContext:
     text = snap.text
     offset = max(0, min(offset, len(text)))
@@ -106,80 +211,13 @@ def cursor_context(snap: Snapshot, offset: int) -> CursorContext:
         return CursorContext(COMMENT, offset, (), None, None, None, None, comment=Tok(*toks[at]))
     word = Tok(*toks[at]) if at is not None else None
     stop = at if at is not None else _first_after(toks, offset)
+    walk = _Walk(text, toks)
+    walk.run(stop)
+    kind_here, name = walk.classify(word, offset)
 
-    stack = [_Frame(None, 0)]
-    state = NAME
-    pending: str | None = None  # the last field name seen
-    pending_end = 0
-    for i in range(stop):
-        kind, start, end = toks[i]
-        if kind == "COMMENT":
-            continue
-        if state == "ext":
-            if kind == "RSQB":
-                state, pending, pending_end = "after_name", None, end
-            continue
-        if kind == "IDENT":
-            if state == VALUE and not _names_field(toks, i + 1):
-                stack[-1].present.add(pending or "")
-                state = NAME
-            elif state != "list":
-                # a name, or (`a:` then `b: 1`) the next field after a value left out
-                pending, pending_end = text[start:end], end
-                state = "after_name"
-        elif kind in _SCALARS:
-            if state == VALUE:
-                stack[-1].present.add(pending or "")
-            if state != "list":
-                state = NAME
-        elif kind == "COLON":
-            if state == "after_name":
-                stack[-1].present.add(pending or "")  # written, even if its value is still missing
-                state = VALUE
-        elif kind in _OPEN:
-            if state in ("after_name", VALUE):
-                stack[-1].present.add(pending or "")
-                stack.append(_Frame(pending, start))
-            elif state == "list":
-                stack.append(_Frame(pending, start, in_list=True))
-            else:
-                stack.append(_Frame(None, start))
-            state = NAME
-        elif kind in _CLOSE:
-            if len(stack) > 1:
-                frame = stack.pop()
-                if frame.in_list:
-                    state, pending = "list", frame.name
-                else:
-                    state = NAME
-        elif kind == "LSQB":
-            if state == VALUE:
-                stack[-1].present.add(pending or "")
-                state = "list"
-            elif state != "list":
-                state = "ext"
-        elif kind == "RSQB":
-            if state == "list":
-                state = NAME
-        elif kind in ("COMMA", "SEMICOLON"):
-            if state != "list":
-                state = NAME
-
-    kind_here = NONE
-    name: str | None = None
-    if word is not None:
-        if state in (NAME, "after_name") and word.kind == "IDENT":
-            kind_here, name = NAME, text[word.start:word.end]
-        elif state in (VALUE, "list"):
-            kind_here, name = VALUE, pending
-    elif state in (VALUE, "list"):
-        kind_here, name = VALUE, pending
-    elif state == NAME or (state == "after_name" and "\n" in text[pending_end:offset]):
-        kind_here = NAME
-
-    frame = stack[-1]
+    frame = walk.stack[-1]
     end = _block_end(toks, stop + (1 if word is not None else 0), frame.present, text)
-    path = tuple(f.name or "" for f in stack[1:])
+    path = tuple(f.name or "" for f in walk.stack[1:])
     descriptor, path_fields = _resolve(snap.top, path)
     fd = None
     if descriptor is not None and name is not None:

@@ -1,6 +1,6 @@
 """Hover: what the thing under the cursor means.
 
-- On a diagnostic's range: the rule's explanation from the catalog (what, why, example, fix).
+- On a diagnostic's range: its message, the rule's summary and where its explanation is.
 - On a field name or value: the field's documentation from the .proto comments (type, label,
   default, allowed values, oneof, English text and the Chinese original); on an enum value, that
   value's documentation too.
@@ -12,15 +12,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from google.protobuf.descriptor import FieldDescriptor
 
+from ..diagnostics import Diagnostic
 from ..rules.catalog import get as get_rule
 from ..schema.detect import HEADER_LINES
 from . import docs
 from .context import COMMENT, NAME, VALUE, cursor_context, lookup
 from .layers import LAYER_NAME, layer_field_kind
+from .plain import plain_text
 from .snapshot import Snapshot
 
 FD = FieldDescriptor
@@ -33,21 +36,23 @@ class Hover:
     start: int
     end: int
 
+    @property
+    def plain(self) -> str:
+        """The same as plain text, for clients that cannot show Markdown."""
+        return plain_text(self.markdown)
 
-def hover(snap: Snapshot, offset: int) -> Hover | None:
+
+def hover(snap: Snapshot, offset: int, rule_link: Callable[[str], str | None] | None = None) -> Hover | None:
+    """What the thing at `offset` means. On a diagnostic: its message, the rule's one-line summary
+    and a link to the rule's whole explanation (`rule_link(code)`, when the caller has one), not
+    the explanation itself: the hover stays short enough to reach its quick-fix link."""
     sections: list[str] = []
     start = end = offset
-    codes: list[str] = []
     for d in snap.diagnostics:
         if d.start <= offset < d.end or d.start == d.end == offset:
-            if d.code not in codes:
-                codes.append(d.code)
-                if not sections:
-                    start, end = d.start, d.end
-    for code in codes:
-        rule = get_rule(code)
-        if rule is not None:
-            sections.append(docs.rule_markdown(rule))
+            if not sections:
+                start, end = d.start, d.end
+            sections.append(_diagnostic_markdown(d, rule_link))
 
     found = _hover_at(snap, offset)
     if found is not None:
@@ -56,6 +61,17 @@ def hover(snap: Snapshot, offset: int) -> Hover | None:
     if not sections:
         return None
     return Hover("\n\n---\n\n".join(sections), start, end)
+
+
+def _diagnostic_markdown(d: Diagnostic, rule_link: Callable[[str], str | None] | None) -> str:
+    rule = get_rule(d.code)
+    head = f"**{d.code}** · {d.severity.value}: {d.message}"
+    if rule is None:
+        return head
+    link = rule_link(d.code) if rule_link is not None else None
+    more = f"[{rule.code} ({rule.name}): the whole explanation]({link})" if link else \
+        f"`amct-lang explain {rule.code}` explains it in full"
+    return f"{head}\n\n{rule.summary} · {more}"
 
 
 def _hover_at(snap: Snapshot, offset: int) -> tuple[str, int, int] | None:

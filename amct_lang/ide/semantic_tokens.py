@@ -7,8 +7,10 @@ Classified from the token stream with one token of context on each side (a name 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .snapshot import Snapshot
+if TYPE_CHECKING:  # the server reads TOKEN_TYPES before anything else is loaded
+    from .snapshot import Snapshot
 
 PROPERTY = "property"
 ENUM_MEMBER = "enumMember"

@@ -9,14 +9,14 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from amct_lang.ide import completion as ide
+from amct_lang.ide.plain import plain_text
 
 from .convert import positions
 from .models import model_files
 
 if TYPE_CHECKING:
-    from .server import AmctLanguageServer
+    from .world import World
 
-TRIGGERS = [":", "#", '"', "'"]
 _KINDS = {
     ide.FIELD: types.CompletionItemKind.Field,
     ide.BLOCK: types.CompletionItemKind.Struct,
@@ -29,18 +29,16 @@ _KINDS = {
 }
 
 
-def register(server: AmctLanguageServer) -> None:
-    @server.handle(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=TRIGGERS))
-    async def completion(params: types.CompletionParams) -> types.CompletionList | None:
-        uri = params.text_document.uri
-        snap = await server.snapshot(uri)
-        if snap is None:
-            return None
-        fs_path = to_fs_path(uri) if uri.startswith("file:") else None
-        path = Path(fs_path) if fs_path else None
-        items = ide.complete(snap, positions(snap).offset(params.position), lambda: model_files(path))
-        caps = _item_caps(server)
-        return types.CompletionList(is_incomplete=False, items=[_item(snap, it, caps) for it in items])
+async def completion(world: World, params: types.CompletionParams) -> types.CompletionList | None:
+    uri = params.text_document.uri
+    snap = await world.snapshot(uri)
+    if snap is None:
+        return None
+    fs_path = to_fs_path(uri) if uri.startswith("file:") else None
+    path = Path(fs_path) if fs_path else None
+    items = ide.complete(snap, positions(snap).offset(params.position), lambda: model_files(path))
+    caps = _item_caps(world)
+    return types.CompletionList(is_incomplete=False, items=[_item(snap, it, caps) for it in items])
 
 
 class _Caps:
@@ -52,8 +50,8 @@ class _Caps:
         self.as_is = as_is
 
 
-def _item_caps(server: AmctLanguageServer) -> _Caps:
-    td = server.client_capabilities.text_document
+def _item_caps(world: World) -> _Caps:
+    td = world.capabilities.text_document
     item = td.completion.completion_item if td is not None and td.completion is not None else None
     if item is None:
         return _Caps(False, False, False)
@@ -68,7 +66,7 @@ def _item(snap, it: ide.Completion, caps: _Caps) -> types.CompletionItem:  # typ
     documentation: str | types.MarkupContent | None = None
     if it.documentation:
         documentation = (types.MarkupContent(kind=types.MarkupKind.Markdown, value=it.documentation)
-                         if caps.markdown else it.documentation)
+                         if caps.markdown else plain_text(it.documentation))
     return types.CompletionItem(
         label=it.label,
         kind=_KINDS.get(it.kind),

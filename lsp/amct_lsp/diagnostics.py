@@ -6,7 +6,9 @@ UTF-16, related places as relatedInformation.
 When to check: a change to a document that is not being checked is checked at once (the analysis
 of a 1k-line file takes milliseconds); changes that arrive while a check runs are coalesced and
 checked DEBOUNCE seconds after the last of them. A result for a version that is no longer current
-is dropped, never published. With `lint.run: onSave`, documents are checked when opened and saved.
+is dropped, never published (checked right before sending). An analysis stopped for taking too
+long gets one information diagnostic saying so. With `lint.run: onSave`, documents are checked
+when opened and saved.
 
 Clients that pull get no pushes (they would show everything twice).
 """
@@ -19,13 +21,15 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from amct_lang.diagnostics import Diagnostic, Severity
-from amct_lang.ide.snapshot import Snapshot
 
 from .convert import positions
+from .ruledocs import rule_link
 from .settings import ON_SAVE
 
 if TYPE_CHECKING:
-    from .server import AmctLanguageServer
+    from amct_lang.ide.snapshot import Snapshot
+
+    from .world import DocState, World
 
 DEBOUNCE = 0.15
 SOURCE = "amct-lang"
@@ -36,42 +40,49 @@ _SEVERITY = {
 }
 
 
-def to_lsp(server: AmctLanguageServer, snap: Snapshot, uri: str, d: Diagnostic) -> types.Diagnostic:
+def to_lsp(world: World, snap: Snapshot, uri: str, d: Diagnostic) -> types.Diagnostic:
     pos = positions(snap)
     related = None
-    if d.related and _related_supported(server):
+    if d.related and _related_supported(world):
         related = [types.DiagnosticRelatedInformation(
             location=types.Location(uri=uri, range=pos.range(r.start, r.end)), message=r.message)
             for r in d.related]
+    link = rule_link(d.code) if _code_links(world) else None
     return types.Diagnostic(range=pos.range(d.start, d.end), message=d.message,
                             severity=_SEVERITY.get(d.severity, types.DiagnosticSeverity.Error),
-                            code=d.code, source=SOURCE, related_information=related)
+                            code=d.code, source=SOURCE, related_information=related,
+                            code_description=types.CodeDescription(href=link) if link else None)
 
 
-def lsp_diagnostics(server: AmctLanguageServer, snap: Snapshot, uri: str) -> list[types.Diagnostic]:
-    out = [to_lsp(server, snap, uri, d) for d in snap.diagnostics]
+def lsp_diagnostics(world: World, snap: Snapshot, uri: str) -> list[types.Diagnostic]:
+    out = [to_lsp(world, snap, uri, d) for d in snap.diagnostics]
     if snap.model_note and snap.model_range is not None:
         start, end = snap.model_range
         out.insert(0, types.Diagnostic(range=positions(snap).range(start, end), message=snap.model_note,
                                        severity=types.DiagnosticSeverity.Warning, source=SOURCE))
-    elif snap.model_note and snap.model_note not in server.notes_shown:
-        server.notes_shown.add(snap.model_note)
-        server.window_show_message(types.ShowMessageParams(
-            type=types.MessageType.Warning, message=f"{SOURCE}: {snap.model_note} (setting amctLang.model)"))
+    elif snap.model_note and snap.model_note not in world.notes_shown:
+        world.notes_shown.add(snap.model_note)
+        world.show(types.MessageType.Warning, f"{snap.model_note} (setting amctLang.model)")
     return out
 
 
-def _related_supported(server: AmctLanguageServer) -> bool:
-    td = server.client_capabilities.text_document
+def _code_links(world: World) -> bool:
+    td = world.capabilities.text_document
     pd = td.publish_diagnostics if td is not None else None
-    return bool(pd is not None and pd.related_information) or server.pull_diagnostics
+    return bool(pd is not None and pd.code_description_support) or world.pull_diagnostics
+
+
+def _related_supported(world: World) -> bool:
+    td = world.capabilities.text_document
+    pd = td.publish_diagnostics if td is not None else None
+    return bool(pd is not None and pd.related_information) or world.pull_diagnostics
 
 
 # -- push ------------------------------------------------------------------------------------------
-def request_check(server: AmctLanguageServer, uri: str, *, at_once: bool = False,
+def request_check(world: World, uri: str, *, at_once: bool = False,
                   saved: bool = False) -> None:
     """Check the document now if idle, else coalesce: see the module docstring."""
-    st = server.state(uri)
+    st = world.state(uri)
     loop = asyncio.get_running_loop()
     st.last_change = loop.time()
     if saved:
@@ -79,18 +90,18 @@ def request_check(server: AmctLanguageServer, uri: str, *, at_once: bool = False
     if st.running or (st.timer is not None and not at_once):
         st.dirty = True
         if st.timer is not None:
-            _arm(server, uri)
+            _arm(world, uri)
         return
     if st.timer is not None:
         st.timer.cancel()
         st.timer = None
     st.running = True
     st.dirty = False
-    loop.create_task(_check(server, uri))
+    world.spawn(_check(world, uri))
 
 
-def _arm(server: AmctLanguageServer, uri: str) -> None:
-    st = server.state(uri)
+def _arm(world: World, uri: str) -> None:
+    st = world.state(uri)
     loop = asyncio.get_running_loop()
     if st.timer is not None:
         st.timer.cancel()
@@ -98,91 +109,119 @@ def _arm(server: AmctLanguageServer, uri: str) -> None:
 
     def fire() -> None:
         st.timer = None
-        if server.states.get(uri) is st:
-            request_check(server, uri, at_once=True)
+        if world.states.get(uri) is st:
+            request_check(world, uri, at_once=True)
 
     st.timer = loop.call_later(delay, fire)
 
 
-async def _check(server: AmctLanguageServer, uri: str) -> None:
-    st = server.state(uri)
+async def _check(world: World, uri: str) -> None:
+    st = world.state(uri)
     try:
-        doc = server.document(uri)
+        doc = world.document(uri)
         if doc is None:
             return
         version = doc.version
-        snap = await server.snapshot(uri)
-        doc = server.document(uri)
-        if snap is None or doc is None or doc.version != version or server.states.get(uri) is not st:
+        snap = await world.snapshot(uri, budget=None)
+        doc = world.document(uri)
+        if doc is None or doc.version != version or world.states.get(uri) is not st:
             return  # stale: a newer version is on its way
+        if snap is None:  # stopped: over the time budget
+            if st.analysis is not None and st.analysis.over_budget and not world.pull_diagnostics:
+                _publish(world, st, uri, version, [too_slow(doc.text)])
+            return
         if st.saved is None:
             st.saved = snap
-        if not server.pull_diagnostics and (server.settings.lint_run != ON_SAVE or snap is st.saved):
-            server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-                uri=uri, diagnostics=lsp_diagnostics(server, snap, uri), version=version))
+        if not world.pull_diagnostics and (world.settings.lint_run != ON_SAVE or snap is st.saved):
+            _publish(world, st, uri, version, lsp_diagnostics(world, snap, uri))
     except Exception as exc:  # noqa: BLE001 - one failed check must not stop the next ones
-        server.failed(f"checking {uri}", exc)
+        world.failed(f"checking {uri}", exc)
     finally:
         st.running = False
-        if st.dirty and server.states.get(uri) is st:
+        if st.dirty and world.states.get(uri) is st:
             st.dirty = False
-            _arm(server, uri)
+            _arm(world, uri)
 
 
-def settings_changed(server: AmctLanguageServer) -> None:
-    for uri, st in list(server.states.items()):
+def _publish(world: World, st: DocState, uri: str, version: int, items: list[types.Diagnostic]) -> None:
+    """Send, unless the document moved on while the items were converted."""
+    doc = world.document(uri)
+    if doc is None or doc.version != version or world.states.get(uri) is not st:
+        return
+    st.published = version
+    world.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+        uri=uri, diagnostics=items, version=version))
+
+
+def too_slow(text: str) -> types.Diagnostic:
+    from .world import ANALYSIS_BUDGET
+
+    return types.Diagnostic(
+        range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
+        message=f"{SOURCE} stopped checking this file after {ANALYSIS_BUDGET:.0f} s "
+                f"({len(text):,} characters): no diagnostics for it",
+        severity=types.DiagnosticSeverity.Information,
+        source=SOURCE)
+
+
+def settings_changed(world: World) -> None:
+    for uri, st in list(world.states.items()):
         st.saved = None
-        if not server.pull_diagnostics:
-            request_check(server, uri, at_once=True, saved=True)
-    if server.pull_diagnostics:
-        ws = server.client_capabilities.workspace
+        if not world.pull_diagnostics:
+            request_check(world, uri, at_once=True, saved=True)
+    if world.pull_diagnostics:
+        ws = world.capabilities.workspace
         if ws is not None and ws.diagnostics is not None and ws.diagnostics.refresh_support:
-            server.workspace_diagnostic_refresh(None)
+            world.server.workspace_diagnostic_refresh(None)
 
 
 # -- pull ------------------------------------------------------------------------------------------
-def _result_id(server: AmctLanguageServer, snap: Snapshot) -> str:
-    return f"{server.generation}-{hash(snap.text) & 0xFFFFFFFF:08x}"
+def _result_id(world: World, snap: Snapshot) -> str:
+    return f"{world.generation}-{hash(snap.text) & 0xFFFFFFFF:08x}"
 
 
-def register(server: AmctLanguageServer) -> None:
-    @server.handle(types.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(params: types.DidOpenTextDocumentParams) -> None:
-        request_check(server, params.text_document.uri, at_once=True, saved=True)
+def did_open(world: World, params: types.DidOpenTextDocumentParams) -> None:
+    request_check(world, params.text_document.uri, at_once=True, saved=True)
 
-    @server.handle(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(params: types.DidChangeTextDocumentParams) -> None:
-        if server.settings.lint_run != ON_SAVE:
-            request_check(server, params.text_document.uri)
 
-    @server.handle(types.TEXT_DOCUMENT_DID_SAVE)
-    def did_save(params: types.DidSaveTextDocumentParams) -> None:
-        request_check(server, params.text_document.uri, at_once=True, saved=True)
+def did_change(world: World, params: types.DidChangeTextDocumentParams) -> None:
+    if world.settings.lint_run != ON_SAVE:
+        request_check(world, params.text_document.uri)
 
-    @server.handle(types.TEXT_DOCUMENT_DID_CLOSE)
-    def did_close(params: types.DidCloseTextDocumentParams) -> None:
-        uri = params.text_document.uri
-        server.forget(uri)
-        if not server.pull_diagnostics:
-            server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
-    @server.handle(types.TEXT_DOCUMENT_DIAGNOSTIC, types.DiagnosticOptions(
-        identifier=SOURCE, inter_file_dependencies=False, workspace_diagnostics=False))
-    async def pull(params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
-        uri = params.text_document.uri
-        snap: Snapshot | None
-        st = server.states.get(uri)
-        if server.settings.lint_run == ON_SAVE and st is not None and st.saved is not None:
-            snap = st.saved
-        else:
-            snap = await server.snapshot(uri)
-            st = server.states.get(uri)
-            if st is not None and st.saved is None:
-                st.saved = snap
-        if snap is None:
-            return types.RelatedFullDocumentDiagnosticReport(items=[])
-        result_id = _result_id(server, snap)
-        if params.previous_result_id == result_id:
-            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
-        return types.RelatedFullDocumentDiagnosticReport(items=lsp_diagnostics(server, snap, uri),
-                                                         result_id=result_id)
+def did_save(world: World, params: types.DidSaveTextDocumentParams) -> None:
+    request_check(world, params.text_document.uri, at_once=True, saved=True)
+
+
+def did_close(world: World, params: types.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    world.close(uri)
+    if not world.pull_diagnostics:
+        world.server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+PULL_OPTIONS = types.DiagnosticOptions(identifier=SOURCE, inter_file_dependencies=False,
+                                       workspace_diagnostics=False)
+
+
+async def pull(world: World, params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
+    uri = params.text_document.uri
+    snap: Snapshot | None
+    st = world.states.get(uri)
+    if world.settings.lint_run == ON_SAVE and st is not None and st.saved is not None:
+        snap = st.saved
+    else:
+        snap = await world.snapshot(uri, budget=None)
+        st = world.states.get(uri)
+        if st is not None and st.saved is None:
+            st.saved = snap
+    if snap is None:
+        doc = world.document(uri)
+        over = st is not None and st.analysis is not None and st.analysis.over_budget
+        return types.RelatedFullDocumentDiagnosticReport(items=[too_slow(doc.text)] if over and doc else [])
+    result_id = _result_id(world, snap)
+    if params.previous_result_id == result_id:
+        return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+    return types.RelatedFullDocumentDiagnosticReport(items=lsp_diagnostics(world, snap, uri),
+                                                     result_id=result_id)

@@ -11,21 +11,19 @@ from amct_lang.ide import folding as ide
 from .convert import positions
 
 if TYPE_CHECKING:
-    from .server import AmctLanguageServer
+    from .world import World
 
 _KINDS = {ide.REGION: types.FoldingRangeKind.Region, ide.COMMENT: types.FoldingRangeKind.Comment}
 
 
-def register(server: AmctLanguageServer) -> None:
-    @server.handle(types.TEXT_DOCUMENT_FOLDING_RANGE)
-    async def folding_range(params: types.FoldingRangeParams) -> list[types.FoldingRange] | None:
-        snap = await server.snapshot(params.text_document.uri)
-        if snap is None:
-            return None
-        pos = positions(snap)
-        out = []
-        for f in ide.folding_ranges(snap):
-            first, last = pos.line_of(f.start), pos.line_of(f.end)
-            if last > first:
-                out.append(types.FoldingRange(start_line=first, end_line=last, kind=_KINDS[f.kind]))
-        return out
+async def folding_range(world: World, params: types.FoldingRangeParams) -> list[types.FoldingRange] | None:
+    snap = await world.snapshot(params.text_document.uri)
+    if snap is None:
+        return None
+    pos = positions(snap)
+    out = []
+    for f in ide.folding_ranges(snap):
+        first, last = pos.line_of(f.start), pos.line_of(f.end)
+        if last > first:
+            out.append(types.FoldingRange(start_line=first, end_line=last, kind=_KINDS[f.kind]))
+    return out

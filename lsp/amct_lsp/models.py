@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from amct_lang.ide.layers import model_header
-
 MODEL_SUFFIXES = (".onnx", ".pt", ".pth")
 
 
@@ -29,6 +27,8 @@ class Models:
         self._cache: dict[str, tuple[tuple[int, int], Any, str | None]] = {}
 
     def for_document(self, text: str, doc_path: Path | None, setting: str, root: Path | None) -> ModelChoice:
+        from amct_lang.ide.layers import model_header
+
         found = model_header(text)
         if found is not None:
             name, start, end = found

@@ -12,9 +12,8 @@ from amct_lang.ide import semantic_tokens as ide
 from .convert import positions
 
 if TYPE_CHECKING:
-    from .server import AmctLanguageServer
+    from .world import World
 
-LEGEND = types.SemanticTokensLegend(token_types=list(ide.TOKEN_TYPES), token_modifiers=[])
 _INDEX = {name: i for i, name in enumerate(ide.TOKEN_TYPES)}
 
 
@@ -37,10 +36,9 @@ def encode(snap, tokens: list[ide.SemanticToken]) -> list[int]:  # type: ignore[
     return data
 
 
-def register(server: AmctLanguageServer) -> None:
-    @server.handle(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, LEGEND)
-    async def semantic_tokens_full(params: types.SemanticTokensParams) -> types.SemanticTokens | None:
-        snap = await server.snapshot(params.text_document.uri)
-        if snap is None:
-            return None
-        return types.SemanticTokens(data=encode(snap, ide.semantic_tokens(snap)))
+async def semantic_tokens_full(world: World, params: types.SemanticTokensParams
+                               ) -> types.SemanticTokens | None:
+    snap = await world.snapshot(params.text_document.uri)
+    if snap is None:
+        return None
+    return types.SemanticTokens(data=encode(snap, ide.semantic_tokens(snap)))

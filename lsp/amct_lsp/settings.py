@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from amct_lang.schema.dialects import DIALECTS
-
 SECTION = "amctLang"
 ON_TYPE = "onType"
 ON_SAVE = "onSave"
@@ -45,6 +43,8 @@ def parse_settings(raw: Any, current: Settings | None = None) -> tuple[Settings,
     dialect = raw.get("dialect", base.dialect)
     if dialect is None:
         dialect = ""
+    if dialect:  # the schema package only when there is a dialect to check (start-up)
+        from amct_lang.schema.dialects import DIALECTS
     if not isinstance(dialect, str) or (dialect and dialect not in DIALECTS):
         problems.append(f"{SECTION}.dialect {dialect!r} is not one of: {', '.join(DIALECTS)} (or empty "
                         "to detect it per file); detecting it per file")

@@ -3,20 +3,17 @@ test_robustness: the failures must be logged and answered while everything else 
 
 from __future__ import annotations
 
-from amct_lsp import create_server
+from typing import Any
+
+from amct_lsp.server import add_feature, create_server
 from lsprotocol import types
 
-server = create_server()
 
-
-@server.handle(types.TEXT_DOCUMENT_DEFINITION)
-async def definition(params: types.DefinitionParams) -> None:
+def fail(world: Any, params: Any) -> None:
     raise RuntimeError("provoked failure")
 
 
-@server.handle(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
-def watched(params: types.DidChangeWatchedFilesParams) -> None:
-    raise RuntimeError("provoked failure in a notification")
-
-
+server = create_server()
+add_feature(server, types.TEXT_DOCUMENT_DEFINITION, fail)
+add_feature(server, types.WORKSPACE_DID_CHANGE_WATCHED_FILES, fail)
 server.start_io()

@@ -19,15 +19,16 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER = [sys.executable, "-m", "amct_lang", "lsp"]
+WORKDIR = Path(tempfile.mkdtemp(prefix="amct-lsp-tests-"))  # the documents' folder (on disk for models)
+atexit.register(shutil.rmtree, WORKDIR, ignore_errors=True)
 SERVER_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
-    [str(REPO), str(REPO / "lsp"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    [str(REPO), str(REPO / "lsp"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+    "XDG_CACHE_HOME": str(WORKDIR / "cache")}  # where the server writes the rules' explanations
 # The editors whose recorded capabilities the tests replay (pytest-lsp ships them).
 VSCODE = "visual-studio-code@v1.65.2"
 NEOVIM = "neovim@v0.7.0"
 NEOVIM_PULL = "neovim@v0.10.0"  # pulls diagnostics (textDocument/diagnostic)
 CLIENTS = [VSCODE, NEOVIM]
-WORKDIR = Path(tempfile.mkdtemp(prefix="amct-lsp-tests-"))  # the documents' folder (on disk for models)
-atexit.register(shutil.rmtree, WORKDIR, ignore_errors=True)
 TIMEOUT = 20.0
 # every test module: `pytestmark = MARKS` (async tests sharing one server per editor profile for
 # the whole session; a response that breaks the spec or the client's capabilities fails the test)
