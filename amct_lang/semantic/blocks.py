@@ -19,7 +19,7 @@ from ..schema import is_repeated
 class _Layout:
     """What views need to know about a message type, read from its descriptor once."""
 
-    __slots__ = ("descriptor", "names", "defaults", "oneofs", "rivals", "repeated")
+    __slots__ = ("descriptor", "names", "defaults", "oneofs", "rivals", "contested", "repeated")
 
     def __init__(self, descriptor: Any) -> None:
         # holding the descriptor keeps its id() from being reused by another object
@@ -31,6 +31,7 @@ class _Layout:
         # member name -> the other members of its oneof, for oneofs with more than one member
         self.rivals = {name: tuple(n for n in names if n != name)
                        for names in self.oneofs.values() if len(names) > 1 for name in names}
+        self.contested = [names for names in self.oneofs.values() if len(names) > 1]
         self.repeated = frozenset(f.name for f in descriptor.fields if is_repeated(f))
 
 
@@ -63,7 +64,15 @@ class View:
         self.anchor = anchor
         self._layout = lay = _LAYOUTS.get(id(descriptor)) or layout(descriptor)
         names, rivals, repeated = lay.names, lay.rivals, lay.repeated
-        fields: dict[str, Entry] = {}
+        if len(messages) == 1:  # the common case, fast: one block, each field once, one member per oneof
+            entries = messages[0].entries
+            fields = {names[e.field]: e for e in entries}
+            if len(fields) == len(entries) and not any(
+                    sum(1 for n in group if n in fields) > 1 for group in lay.contested):
+                self.fields = fields
+                self._merged = None
+                return
+        fields = {}
         # singular sub-messages given more than once since they were last cleared: all their blocks
         merged: dict[str, list[BoundMessage]] | None = None
         for m in messages:
@@ -153,6 +162,18 @@ class View:
 
     def get_in(self, name: str, field: str) -> Entry | None:
         """The entry giving `field` in sub-message `name`: `sub(name).entry(field)`."""
+        e = self.fields.get(name)
+        if e is None or type(e.value) is not BoundMessage:
+            return None
+        msg = e.value
+        lay = _LAYOUTS.get(id(msg.descriptor)) or layout(msg.descriptor)
+        if (self._merged is None or name not in self._merged) and field not in lay.rivals:
+            found = None  # one block, a field no oneof rival can clear: its last entry, no view
+            names = lay.names
+            for x in msg.entries:
+                if names[x.field] == field:
+                    found = x
+            return found
         sub = self.sub(name)
         return sub.fields.get(field) if sub is not None else None
 

@@ -208,23 +208,22 @@ class Blocks:
         self.kinds = (K.QUANT_SKIP_LAYERS, K.QUANT_SKIP_TYPES, K.DISTILL_LAYER_OVERRIDE,
                       K.DISTILL_TYPE_OVERRIDE) if distill else (
             K.SKIP_LAYERS, K.SKIP_TYPES, K.LAYER_OVERRIDE, K.TYPE_OVERRIDE)
-        has = root.descriptor.fields_by_name
-        names = [k.value if k.value in has else None for k in self.kinds]
+        top: dict[str, list[Entry]] = {}  # one pass over the document's top-level entries
+        for e in root.entries:
+            top.setdefault(e.field.name, []).append(e)
         self.skip_layers: dict[str, tuple[int, Entry]] = {}
-        for i, e in enumerate(root.all(names[0]) if names[0] else ()):
+        for i, e in enumerate(top.get(self.kinds[0].value, ())):
             if isinstance(e.value, str):
                 self.skip_layers.setdefault(e.value, (i, e))
-        self.skip_types = list(enumerate(root.all(names[1]))) if names[1] else []
+        self.skip_types = list(enumerate(top.get(self.kinds[1].value, ())))
+        # (index, entry, key entry) of each override entry that names its layer / type
+        self.layer_keys = _keyed(top.get(self.kinds[2].value, []), "layer_name")
+        self.type_keys = _keyed(top.get(self.kinds[3].value, []), "layer_type")
         # layer name -> (index, entry); AMCT rejects duplicates (CAL011), the last would win its dict
-        self.layer_overrides: dict[str, tuple[int, Entry]] = {}
-        for i, e in enumerate(root.all(names[2]) if names[2] else ()):
-            key = _string(e.value, "layer_name")
-            if key is not None:
-                self.layer_overrides[key.value] = (i, e)
-        self.type_overrides = list(enumerate(root.all(names[3]))) if names[3] else []
-        self.common = None if distill or "common_config" not in has else view_of(root.all("common_config"))
-        self.global_data = view_of(root.all(D_DATA)) if distill else None
-        self.global_weight = view_of(root.all(D_WEIGHT)) if distill else None
+        self.layer_overrides = {k.value: (i, e) for i, e, k in self.layer_keys}
+        self.common = None if distill else view_of(top.get("common_config", []))
+        self.global_data = view_of(top.get(D_DATA, [])) if distill else None
+        self.global_weight = view_of(top.get(D_WEIGHT, [])) if distill else None
 
     def skip(self, name: str | None, type_name: str | None, layer: Layer | None = None) -> Source | None:
         """The skip entry that removes a layer of this name / type, if any (skips beat overrides)."""
@@ -251,18 +250,14 @@ class Blocks:
         """(later entry, first entry) of override entries that repeat another's layer name or type:
         AMCT rejects them (CAL011, DST005)."""
         out: list[tuple[Source, Source]] = []
-        for kind, key in ((self.kinds[2], "layer_name"), (self.kinds[3], "layer_type")):
-            if kind.value not in self.root.descriptor.fields_by_name:
-                continue
-            seen: dict[str, Source] = {}
-            for i, e in enumerate(self.root.all(kind.value)):
-                k = _string(e.value, key)
-                if k is None:
-                    continue
-                here = Source(kind, i, k.start, k.end, k.value)
-                first = seen.setdefault(k.value, here)
-                if first is not here:
-                    out.append((here, first))
+        for kind, keyed in ((self.kinds[2], self.layer_keys), (self.kinds[3], self.type_keys)):
+            seen: dict[str, tuple[int, Entry]] = {}
+            for i, _, k in keyed:
+                first = seen.setdefault(k.value, (i, k))
+                if first[1] is not k:  # Sources only for the few repeats
+                    j, f = first
+                    out.append((Source(kind, i, k.start, k.end, k.value),
+                                Source(kind, j, f.start, f.end, f.value)))
         return out
 
     def choose(self, name: str | None, type_name: str | None, layer: Layer | None = None) -> Choice:
@@ -274,10 +269,9 @@ class Blocks:
             i, entry = hit
             return self.chosen(Source(self.kinds[2], i, entry.start, entry.end, name or ""), entry)
         best: tuple[int, int, Entry, str] | None = None
-        for i, entry in self.type_overrides if type_name is not None else ():
-            key = _string(entry.value, "layer_type")
-            score = match(key.value, type_name or "", layer) if key is not None else 0
-            if score and key is not None and (best is None or score >= best[0]):
+        for i, entry, key in self.type_keys if type_name is not None else ():
+            score = match(key.value, type_name or "", layer)
+            if score and (best is None or score >= best[0]):
                 best = (score, i, entry, key.value)
         if best is not None:
             _, i, entry, key_type = best
@@ -307,13 +301,19 @@ class Blocks:
                       _narrow(source, data) if data else unset, _narrow(source, weight) if weight else unset)
 
     def entries(self) -> Iterable[tuple[Source, Entry]]:
-        """(source, entry) of every override entry, in file order by kind (layer, then type)."""
-        for i, e in sorted(self.layer_overrides.values(), key=lambda x: x[0]):
-            key = _string(e.value, "layer_name")
-            yield Source(self.kinds[2], i, e.start, e.end, key.value if key else ""), e
-        for i, e in self.type_overrides:
-            key = _string(e.value, "layer_type")
-            yield Source(self.kinds[3], i, e.start, e.end, key.value if key else ""), e
+        """(source, entry) of every override entry that names its layer / type: layers, then types."""
+        for kind, keyed in ((self.kinds[2], self.layer_keys), (self.kinds[3], self.type_keys)):
+            for i, e, k in keyed:
+                yield Source(kind, i, e.start, e.end, k.value), e
+
+
+def _keyed(entries: list[Entry], key: str) -> list[tuple[int, Entry, Entry]]:
+    out = []
+    for i, e in enumerate(entries):
+        k = _string(e.value, key)
+        if k is not None:
+            out.append((i, e, k))
+    return out
 
 
 def _narrow(block: Source, view: View) -> Source:

@@ -125,3 +125,16 @@ def test_repeated_sub_blocks_merge_field_by_field() -> None:
     sub = ifmr.sub("ifmr_quantize")
     assert sub is not None and sub.value("asymmetric") is True
     assert float32(sub.value("search_step")) == float32(0.03)
+
+
+def test_get_in_agrees_with_sub() -> None:
+    analysis = analyze("common_config { ifmr_quantize { search_step: 0.02 } hfmg_quantize { } "
+                       "ifmr_quantize { asymmetric: true } arq_quantize { channel_wise: true } }\n", DIALECT)
+    common = View([analysis.root]).sub("common_config")
+    assert common is not None
+    for name in ("ifmr_quantize", "hfmg_quantize", "arq_quantize", "nuq_quantize"):
+        sub = common.sub(name)
+        for field in ("search_step", "asymmetric", "channel_wise", "num_of_bins"):
+            expected = sub.fields.get(field) if sub is not None else None
+            assert common.get_in(name, field) is expected
+    assert common.get_in("ifmr_quantize", "search_step") is None  # cleared by hfmg_quantize
