@@ -29,17 +29,18 @@ def _num(x: float | None) -> float | str | None:
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
-    a64, b64 = a.astype(np.float64).ravel(), b.astype(np.float64).ravel()
-    na, nb = float(np.linalg.norm(a64)), float(np.linalg.norm(b64))
+    a, b = a.ravel(), b.ravel()
+    na, nb = float(np.sqrt(np.dot(a, a))), float(np.sqrt(np.dot(b, b)))
     if na == 0.0 or nb == 0.0:
         return 1.0 if na == nb else 0.0
-    return float(np.dot(a64, b64) / (na * nb))
+    return min(1.0, float(np.dot(a, b)) / (na * nb))
 
 
 def sqnr(ref: np.ndarray, approx: np.ndarray) -> float:
-    r = ref.astype(np.float64)
-    noise = float(np.sum((r - approx.astype(np.float64)) ** 2))
-    signal = float(np.sum(r * r))
+    r = ref.ravel()
+    d = r - approx.ravel()
+    noise = float(np.dot(d, d))
+    signal = float(np.dot(r, r))
     if noise == 0.0:
         return float("inf")
     return 10.0 * math.log10(signal / noise) if signal > 0 else float("-inf")
