@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic
 from .document import BoundMessage, bind, to_message
+from .foreign import foreign_note
 from .gcpause import gc_paused
 from .schema import Schema, load
 from .schema.detect import DialectChoice, choose_dialect
@@ -90,6 +91,8 @@ def _analyze(text: str, dialect: str | None, model: ModelIndex | None, lint: boo
             _, root, bind_diags, name = best
             choice = DialectChoice(name, f"its fields fit the {name} dialect best", choice.diagnostics)
     diagnostics = diagnostics + choice.diagnostics + bind_diags
+    if dialect is None and (note := foreign_note(text, tree, schema)) is not None:
+        diagnostics, lint = [note], False  # plainly not an AMCT config (foreign.py): one note
     analysis = Analysis(text, tree, choice, root, schema, diagnostics, model)
     if lint:
         from .rules.runner import run_rules

@@ -59,6 +59,8 @@ class Completion:
 def complete(snap: Snapshot, offset: int, model_files: Callable[[], Sequence[str]] = tuple
              ) -> list[Completion]:
     """Completions at `offset`. `model_files()` lists the paths offered after `# amct-model:`."""
+    if snap.foreign:
+        return []  # a Python or INI file: AMCT's field names would only be in the way
     ctx = cursor_context(snap, offset)
     if ctx.kind == COMMENT:
         return _header(snap, ctx, model_files)

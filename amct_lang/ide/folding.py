@@ -27,6 +27,8 @@ class Fold:
 
 def folding_ranges(snap: Snapshot) -> list[Fold]:
     out: list[Fold] = []
+    if snap.foreign:
+        return out
     text = snap.text
     lines = snap.lines
     starts = lines.line_starts

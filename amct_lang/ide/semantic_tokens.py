@@ -33,6 +33,8 @@ class SemanticToken:
 
 
 def semantic_tokens(snap: Snapshot) -> list[SemanticToken]:
+    if snap.foreign:
+        return []
     text = snap.text
     toks = snap.tokens
     code = [t for t in toks if t[0] != "COMMENT"]

@@ -46,6 +46,13 @@ class Snapshot:
     def diagnostics(self) -> list[Diagnostic]:
         return self.analysis.diagnostics
 
+    @property
+    def foreign(self) -> bool:
+        """Plainly not an AMCT config (amct_lang.foreign): no outline, folds or highlighting for it."""
+        from ..foreign import CODE
+
+        return any(d.code == CODE for d in self.analysis.diagnostics)
+
     @cached_property
     def tokens(self) -> list[Raw]:
         return lex(self.text)

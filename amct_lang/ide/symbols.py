@@ -41,6 +41,8 @@ def symbols(snap: Snapshot) -> list[Symbol]:
     """The outline. A work list instead of recursion: nesting depth is the user's to choose."""
     text = snap.text
     root: list[Symbol] = []
+    if snap.foreign:
+        return root
     work: list[tuple[list[Field], list[Symbol]]] = [(snap.analysis.tree.fields, root)]
     while work:
         fields, out = work.pop()

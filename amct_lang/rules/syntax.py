@@ -170,3 +170,26 @@ declare("SYN007", "non-utf8-bytes", E, """
     Save the file as UTF-8 (in most editors: "Save with encoding" or the encoding in the status
     bar).
     """)
+
+declare("SYN008", "not-an-amct-config", Severity.INFO, """
+    A file that is plainly something else: a Python script, an INI or JSON file.
+
+    ## What it does
+    Notes, once, that a file is not checked because none of its top-level names is a field of
+    any AMCT dialect and its lines have the shape of another language (`import`, `[section]`,
+    `name = value`, a shebang). Nothing else is reported for it.
+
+    ## Why is this bad?
+    Editors claim `.cfg` files by name (`*calibration*.cfg`), so ROS' `camera_calibration.cfg`
+    (Python) or a simulator's INI settings would otherwise get dozens of syntax errors.
+
+    ## Example
+    ```
+    [simulation]
+    shots = 1000
+    ```
+
+    ## Use instead
+    Give the file another language in the editor; or, if it is meant as an AMCT config, start it
+    with `# amct-dialect: calibration` (or the dialect it is for) to have it checked.
+    """)

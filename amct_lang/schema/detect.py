@@ -135,6 +135,7 @@ def _choose(tree: SyntaxTree, schema: Schema, requested: str | None) -> DialectC
     diagnostics.append(Diagnostic(
         "SCH009", f"no dialect has all of this file's top-level fields; checked as '{best}' "
                   f"({-covered} of {len(names)} known). Name it with a first line "
-                  f"'# proto-message: {schema.top(best).name}' or --dialect",
+                  f"'# proto-message: {schema.top(best).name}' (or '# amct-dialect: {best}'), "
+                  "or choose it with --dialect on the command line or the amctLang.dialect editor setting",
         first.name.start, first.name.end, Severity.WARNING))
     return DialectChoice(best, f"'{best}' knows the most of its top-level fields", diagnostics)
