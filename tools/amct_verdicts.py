@@ -35,6 +35,7 @@ import importlib.util
 import json
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,15 @@ ROOTED_PROTOS = ("basic_info", "calibration_config_pytorch", "scale_offset_recor
                  "retrain_config_pytorch")
 LOCAL_PROTOS = ("distill_config_pytorch", "quant_calibration_config_pytorch")
 KINDS = ("calibration", "retrain", "distill")
+TIME_LIMIT = 300  # seconds per probe: a probe AMCT needs longer for gets no verdict
+
+
+class TooLong(Exception):
+    pass
+
+
+def _too_long(signum: int, frame: Any) -> None:
+    raise TooLong
 
 
 def work_tree(path: Path, scratch: Path) -> Path:
@@ -193,9 +203,13 @@ def judge(probe: str) -> dict[str, str]:
     kind = probe.split("/")[0]
     model, data = build(header(text, "amct-model", "cnn") or "cnn")
     amct = sys.modules[ROOT]
+    signal.signal(signal.SIGALRM, _too_long)
+    signal.alarm(TIME_LIMIT)
     with tempfile.TemporaryDirectory() as work:
         try:
             RUNNERS[kind](amct, str(path), model, data, work)
+        except TooLong:
+            return {"verdict": "none", "message": f"AMCT did not finish within {TIME_LIMIT} s"}
         except Exception as exc:  # noqa: BLE001 - every failure of AMCT is a verdict
             where = traceback.extract_tb(exc.__traceback__)[-1]
             return {"verdict": "reject", "message": f"{type(exc).__name__}: {exc}".strip(),
@@ -229,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         context = multiprocessing.get_context("fork")
         with context.Pool(args.jobs, maxtasksperchild=1) as pool:
             found = dict(zip(names, pool.map(judge, names, chunksize=1), strict=True))
+    for name in [n for n in names if found[n]["verdict"] == "none"]:
+        print(f"{name}: {found.pop(name)['message']}; no verdict recorded")
+        names.remove(name)
     recorded: dict[str, Any] = json.loads(VERDICTS.read_text(encoding="utf-8")) if VERDICTS.exists() else {}
     changed = [n for n in names if recorded.get(n, {}).get("verdict") != found[n]["verdict"]
                or recorded.get(n, {}).get("message") != found[n].get("message")]

@@ -34,7 +34,7 @@ from .context import (
     replace_string,
     replace_value,
 )
-from .values import amct_decimal, amct_float
+from .values import amct_decimal, amct_float, is_live
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 CAL = ("calibration", "calibration-onnx", "calibration-pytorch")
@@ -333,7 +333,9 @@ def percentile_range(ctx: RuleContext) -> Iterator[Diagnostic]:
     ifmr_quantize { max_percentile: 0.999999 }
     ```
     """
-    for _, ifmr in _subs(ctx, "ifmr_quantize"):
+    for block, ifmr in _subs(ctx, "ifmr_quantize"):
+        if not is_live(ctx, block):
+            continue  # with a PyTorch model: a block no module takes, which AMCT never checks
         fields = ifmr.fields
         for name in ("max_percentile", "min_percentile"):
             e = fields.get(name)
@@ -362,7 +364,9 @@ def _find_search_problems(ctx: RuleContext) -> dict[str, list[Diagnostic]]:
     def shown(e: Entry | None, value: float) -> str:
         return ctx.source(e) if e is not None else f"{value:.6g}, the default"
 
-    for _, ifmr in _subs(ctx, "ifmr_quantize"):
+    for block, ifmr in _subs(ctx, "ifmr_quantize"):
+        if not is_live(ctx, block):
+            continue
         fields = ifmr.fields
         first, last, given = (fields.get("search_range_start"), fields.get("search_range_end"),
                               fields.get("search_step"))
@@ -753,7 +757,8 @@ def channel_wise_without_channels(ctx: RuleContext) -> Iterator[Diagnostic]:
     for block in config_blocks(ctx):
         if block.owner != TYPE_OVERRIDE or block.key not in NO_PER_CHANNEL:
             continue
-        e = block.view.get_in("arq_quantize", "channel_wise") or block.view.get_in("ada_quantize", "channel_wise")
+        view = block.view
+        e = view.get_in("arq_quantize", "channel_wise") or view.get_in("ada_quantize", "channel_wise")
         if e is not None and e.value is True:
             yield _diag("CAL015", f"{block.key} layers have no per-channel weights, so channel_wise "
                         "must be false for them; write channel_wise: false", e.start, e.end,

@@ -392,7 +392,8 @@ def type_not_in_model(ctx: RuleContext) -> Iterator[Diagnostic]:
     The entry does nothing: often a misspelt type, or a type name from another framework
     (`Conv2d` is PyTorch's, `Conv` ONNX's, `Conv2D` Ascend IR's). A type the model has but AMCT
     does not quantize (`Relu`) is an error: AMCT rejects it ("Layer type ... does not support
-    quantize").
+    quantize"). In distillation configs a type the model lacks is an error too: AMCT rejects it
+    ("distill_override_layer_types['Conv2d'] not exist or supported for quant").
 
     ## Example
     ```
@@ -438,6 +439,10 @@ def type_not_in_model(ctx: RuleContext) -> Iterator[Diagnostic]:
                 message += f"; did you mean '{hint}'?"
             elif have:
                 message += f" (its quantizable types: {', '.join(have)})"
+            if ctx.dialect == "distill":
+                # AMCT's distillation rejects it ("quant_skip_layer_types['Conv2d'] not exist or supported")
+                yield spec.diagnostic(message + "; AMCT rejects the file", entry.start, entry.end, severity=E)
+                continue
         yield spec.diagnostic(message, entry.start, entry.end)
 
 

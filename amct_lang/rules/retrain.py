@@ -1,8 +1,8 @@
 """RET: what AMCT PyTorch's quantization-aware training loader checks in a retrain config.
 
-A layer's data (activation) config and weight config come each on its own from its
-override_layer_configs entry, else its type's override_layer_types entry, else the global
-retrain_data_quant_config / retrain_weight_quant_config; a block without the config keeps the next one.
+A layer takes its override_layer_configs entry, else its type's override_layer_types entry, else the
+global retrain_data_quant_config / retrain_weight_quant_config; an override replaces both configs,
+and the one it leaves out takes its defaults.
 """
 
 from __future__ import annotations
@@ -111,17 +111,19 @@ def int4_activations(ctx: RuleContext) -> Iterator[Diagnostic]:
                         "(INT4 is allowed for the weights)", e, fixes=(replace_value(e, "INT8"),))
 
 
-def _data_bits(block: Block, glob: Block) -> tuple[int, Entry | None]:
-    source = block if block.data is not None else glob
-    ulq = source.ulq()
+def _data_bits(block: Block) -> tuple[int, Entry | None]:
+    """The activation bits a block gives its layers: its own ULQ dst_type, else INT8."""
+    ulq = block.ulq()
     e = ulq.entry("dst_type") if ulq is not None else None
     return (BITS.get(e.value, 8) if e is not None else 8), e
 
 
-def _weight_bits(block: Block, glob: Block) -> tuple[int, Entry | None]:
-    source = block if block.weights is not None else glob
-    algorithm = source.weight_algorithm()
-    e = algorithm.entry("dst_type") if algorithm is not None else None
+def _weight_bits(block: Block) -> tuple[int | None, Entry | None]:
+    """The weight bits a block gives its layers (INT8 by default), None without a weight algorithm."""
+    algorithm = block.weight_algorithm()
+    if algorithm is None:
+        return None, None
+    e = algorithm.entry("dst_type")
     return (BITS.get(e.value, 8) if e is not None else 8), e
 
 
@@ -130,9 +132,9 @@ def activation_weight_types(ctx: RuleContext) -> Iterator[Diagnostic]:
     """A layer's activation and weight data types are a pair AMCT cannot train.
 
     ## What it does
-    Pairs each block's activation `dst_type` with its weight `dst_type` (a block that gives only one
-    of the configs takes the other from the global configs; INT8 when not given) and checks the
-    pair: INT8/INT8, INT16/INT8 and INT8/INT4 (activations/weights) are supported.
+    Pairs each block's activation `dst_type` with its weight `dst_type` and checks the pair: INT8/INT8,
+    INT16/INT8 and INT8/INT4 (activations/weights) are supported. An override entry replaces both
+    configs for its layers: the one it leaves out takes its defaults (INT8), not the global one.
 
     ## Why is this bad?
     AMCT rejects other pairs ("Activation and weights data_type are not supported for now"): INT16
@@ -150,22 +152,17 @@ def activation_weight_types(ctx: RuleContext) -> Iterator[Diagnostic]:
     retrain_weight_quant_config { arq_retrain { dst_type: INT8 } }
     ```
     """
-    all_blocks = blocks(ctx)
-    glob = all_blocks[0]
-    for block in all_blocks:
-        act, act_entry = _data_bits(block, glob)
-        wts, wts_entry = _weight_bits(block, glob)
-        if act == 4 or (act, wts) in pt.RETRAIN_ACT_WEIGHT:
+    for block in blocks(ctx):
+        act, act_entry = _data_bits(block)
+        wts, wts_entry = _weight_bits(block)
+        if wts is None or act == 4 or (act, wts) in pt.RETRAIN_ACT_WEIGHT:
             continue
-        pairs = ((wts_entry, block.weights), (act_entry, block.data))
-        mine = [e for e, src in pairs if e is not None and src is not None]
-        at = mine[0] if mine else None
+        at = wts_entry or act_entry
         if at is None:
-            continue  # both inherited: reported at the global configs
+            continue
         yield _diag("RET002", f"INT{act} activations with INT{wts} weights{_where(block)}: AMCT trains only "
                     "INT8/INT8, INT16/INT8 and INT8/INT4 (activations/weights); write the weights' "
-                    "dst_type: INT8",
-                    at)
+                    "dst_type: INT8", at)
 
 
 @rule("RET003", "clip-range", E, dialects=RETRAIN)
@@ -173,7 +170,8 @@ def clip_range(ctx: RuleContext) -> Iterator[Diagnostic]:
     """`clip_max_min` with `clip_max` not above 0 or `clip_min` not below 0.
 
     ## What it does
-    Checks the initial clipping range of ULQ activation quantization, as float32 values (1e-46 is 0).
+    Checks the initial clipping range of ULQ activation quantization, as float32 values (1e-46 is 0);
+    an infinite bound (also a value beyond float32's range) is an error too.
 
     ## Why is this bad?
     AMCT rejects the config ("clip max should be larger than 0", "clip min should be less than 0").
@@ -194,6 +192,10 @@ def clip_range(ctx: RuleContext) -> Iterator[Diagnostic]:
         if clip is None:
             continue
         high, low = clip.entry("clip_max"), clip.entry("clip_min")
+        for e in (high, low):
+            if e is not None and amct_float(e.value) in (float("inf"), float("-inf")):
+                yield _diag("RET003", f"{e.field.name} must be a finite number (got {ctx.source(e)})"
+                            f"{_where(block)}: AMCT's quantization scale becomes infinite", e)
         if high is not None and not amct_float(high.value) > 0:
             yield _diag("RET003", f"clip_max must be greater than 0 (got "
                                   f"{ctx.source(high)}){_where(block)}", high)
@@ -299,13 +301,14 @@ def channel_wise(ctx: RuleContext) -> Iterator[Diagnostic]:
     for name, type_name in types.items():
         if type_name not in pt.NO_CHANNEL_WISE_RETRAIN or type_name not in pt.RETRAIN:
             continue
+        # the most specific block replaces the global configs as a whole
         chain = [by_layer.get(name), by_type.get(type_name), all_blocks[0]]
-        source = next((b for b in chain if b is not None and b.weights is not None), None)
+        source = next(b for b in chain if b is not None)
         e = _channel_wise_true(source) if source is not None else None
         if e is not None and id(e) not in reported:
             reported.add(id(e))
             yield _diag("RET005", f"'{name}' is a {type_name} module, without per-channel weights, and gets "
-                        f"channel_wise: true from {source.label if source else ''}; AMCT rejects this "
+                        f"channel_wise: true from {source.label}; AMCT rejects this "
                         f"even when the "
                         f"module is skipped: give {type_name} an override with channel_wise: false", e)
 
@@ -358,8 +361,8 @@ def layer_not_retrained(ctx: RuleContext) -> Iterator[Diagnostic]:
     """A layer name that is not a module quantization-aware training quantizes.
 
     ## What it does
-    With `--model`, checks `quant_skip_layers` and `override_layer_configs.layer_name` against the
-    model's modules of the retrained types.
+    With `--model`, checks `quant_skip_layers`, `skip_layers` and `override_layer_configs.layer_name`
+    against the model's modules of the retrained types.
 
     ## Why is this bad?
     AMCT rejects the config ("some quant_skip_layers not in valid_layers", "some override_layer
@@ -379,7 +382,8 @@ def layer_not_retrained(ctx: RuleContext) -> Iterator[Diagnostic]:
     types = _model_types(ctx)
     if types is None:
         return
-    entries = [("quant_skip_layers", e) for e in ctx.top("quant_skip_layers") if isinstance(e.value, str)]
+    entries = [(where, e) for where in ("quant_skip_layers", "skip_layers") for e in ctx.top(where)
+               if isinstance(e.value, str)]
     entries += [(LAYERS, b.key_entry) for b in blocks(ctx)[1:]
                 if b.owner == LAYERS and b.key_entry is not None]
     for where, e in entries:

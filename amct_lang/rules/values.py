@@ -1,4 +1,7 @@
-"""CAL021-CAL027: the values AMCT's PyTorch/ONNX calibration loaders check before any model work.
+"""CAL021-CAL028: the values AMCT's PyTorch/ONNX calibration loaders check.
+
+AMCT checks the values of a block for each module that takes it, so with a PyTorch model the blocks
+no quantizable module takes are not checked (`is_live`); without a model every block is.
 
 Floats are compared as AMCT compares them: each value is first converted to float32 and back to
 the shortest decimal that names that float32 (`float(str(numpy.float32(x)))`), then compared
@@ -57,10 +60,45 @@ def _diag(code: str, message: str, entry: Entry, fixes: tuple = ()) -> Diagnosti
     return REGISTRY[code].diagnostic(message, entry.start, entry.end, fixes=fixes)
 
 
+def _torch_types(ctx: RuleContext) -> dict[str, str] | None:
+    """Module name -> class name when a PyTorch model comes with a calibration-pytorch file."""
+    model = ctx.model
+    if ctx.dialect != "calibration-pytorch" or model is None or getattr(model, "framework", None) != "torch":
+        return None
+    return {name: layer.type for name, layer in model.layers.items()}
+
+
+def _live_blocks(ctx: RuleContext) -> set[int] | None:
+    """Ids of the blocks some quantizable module of the model takes (skipped modules included, as AMCT
+    builds their configs too); None without a PyTorch model, when every block counts."""
+    types = _torch_types(ctx)
+    if types is None:
+        return None
+    blocks = config_blocks(ctx)
+    by_layer = {b.key: b for b in blocks if b.owner == LAYER_OVERRIDE}
+    by_type = {b.key: b for b in blocks if b.owner == TYPE_OVERRIDE}
+    common = [b for b in blocks if b.owner == COMMON]
+    live: set[int] = set()
+    for name, type_name in types.items():
+        if type_name in pt.QUANTIZABLE_SET:
+            chosen = by_layer.get(name) or by_type.get(type_name) or (common[0] if common else None)
+            if chosen is not None:
+                live.add(id(chosen))
+    return live
+
+
+def is_live(ctx: RuleContext, block: ConfigBlock) -> bool:
+    """Whether AMCT checks the values of `block`: it does so per module, so with a PyTorch model a
+    block no quantizable module takes (a type the model lacks, a ReLU's override) is never checked."""
+    live = ctx.cached("live_blocks", _live_blocks)
+    return live is None or id(block) in live
+
+
 def _configs(ctx: RuleContext, sub: str) -> Iterator[tuple[ConfigBlock, View]]:
-    """Every `sub` block (hfmg_quantize, ada_quantize, ...) of the calibration configs, with its block."""
+    """Every `sub` block (hfmg_quantize, ada_quantize, ...) of the calibration configs AMCT checks,
+    with its block."""
     for block in config_blocks(ctx):
-        if block.is_config:
+        if block.is_config and is_live(ctx, block):
             found = block.view.sub(sub)
             if found is not None:
                 yield block, found
@@ -233,21 +271,20 @@ def quant_bits(ctx: RuleContext) -> Iterator[Diagnostic]:
 
 
 def _block_type(ctx: RuleContext, block: ConfigBlock) -> str | None:
-    """The torch.nn type an override applies to: its layer_type, or the model's type of its layer."""
+    """The torch.nn type an override applies to: its layer_type, or the model's type of its module
+    (any module: AMCT checks a layer override against the type of whatever module it names)."""
     if block.owner == TYPE_OVERRIDE:
-        return block.key
-    model = ctx.model
-    if block.owner == LAYER_OVERRIDE and model is not None and block.key is not None \
-            and getattr(model, "framework", None) == "torch":
-        layer = model.layers.get(block.key)
-        return layer.type if layer is not None else None
+        return block.key if block.key in pt.QUANTIZABLE_SET else None
+    types = _torch_types(ctx)
+    if block.owner == LAYER_OVERRIDE and types is not None and block.key is not None:
+        return types.get(block.key)
     return None
 
 
 def _unsupported(view: View, type_name: str) -> Iterator[tuple[Entry, str]]:
     """(entry, what AMCT says) for each setting of a block that layers of `type_name` cannot take."""
     dmq = view.entry("dmq_balancer")
-    if dmq is not None and type_name in pt.NO_DMQ:
+    if dmq is not None and (type_name in pt.NO_DMQ or type_name not in pt.QUANTIZABLE_SET):
         yield dmq, "does not support dmq_balancer"
     ada = view.entry("ada_quantize")
     if ada is not None and type_name not in pt.ADA_ROUND:
@@ -273,7 +310,8 @@ def unsupported_by_type(ctx: RuleContext) -> Iterator[Diagnostic]:
 
     ## What it does
     Checks each `override_layer_types` entry (and, with `--model`, each `override_layer_configs`
-    entry, by the type of its module) against what the type supports: `dmq_balancer` (not AvgPool2d,
+    entry, by the type of its module: a BatchNorm2d or ReLU module supports none of these) against
+    what the type supports: `dmq_balancer` (not AvgPool2d,
     LSTM, GRU), `ada_quantize` (only Conv2d, ConvTranspose2d, Linear), INT16 activations in
     `ifmr_quantize` / `hfmg_quantize` (not Conv3d, AvgPool2d), `asymmetric: true` (not Conv3d),
     `quant_bits` 6 and 7 (only Conv2d).
@@ -304,7 +342,7 @@ def unsupported_by_type(ctx: RuleContext) -> Iterator[Diagnostic]:
         if block.owner not in (TYPE_OVERRIDE, LAYER_OVERRIDE):
             continue
         type_name = _block_type(ctx, block)
-        if type_name not in pt.QUANTIZABLE_SET:
+        if type_name is None:
             continue  # unknown types and modules are other rules' findings
         what = f"{type_name} layers" if block.owner == TYPE_OVERRIDE else f"'{block.key}' ({type_name})"
         for e, problem in _unsupported(block.view, type_name):
