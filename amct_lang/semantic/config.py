@@ -8,7 +8,7 @@ layer or type gets; they never apply the priority rules themselves.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..document import BoundMessage, Entry
 from .resolve import Blocks, CalibrationResolver, Choice, DistillResolver, Facts
@@ -27,6 +27,7 @@ class ConfigOnly:
         self.dialect = dialect
         self.blocks = Blocks(root, dialect)
         self._resolver: CalibrationResolver | DistillResolver | None = None
+        self._through: dict[tuple[Any, ...], LayerConfig] = {}
 
     @property
     def resolver(self) -> CalibrationResolver | DistillResolver:
@@ -62,14 +63,16 @@ class ConfigOnly:
 
     def through(self, block: Source, name: str | None = None, type_name: str | None = None) -> LayerConfig:
         """What a layer of this name / type would get from `block` (common_config, the global
-        distill configs, or one override entry) if that block were the one that applies to it."""
-        facts = Facts.of_type(name or "", type_name)
-        entry = self._entry(block)
-        if entry is None:
-            choice = self.blocks.chosen(None, None)
-        else:
-            choice = self.blocks.chosen(block, entry)
-        return self.resolver.layer(facts, choice)
+        distill configs, or one override entry) if that block were the one that applies to it.
+        Computed once per question and shared: read it, do not change it."""
+        key = (block.kind, block.index, type_name)  # the name does not change what a block gives
+        found = self._through.get(key)
+        if found is None:  # kept: every override is compared with the same common_config
+            facts = Facts.of_type(name or "", type_name)
+            entry = self._entry(block)
+            choice = self.blocks.chosen(None, None) if entry is None else self.blocks.chosen(block, entry)
+            found = self._through[key] = self.resolver.layer(facts, choice)
+        return found
 
     def common(self) -> Source | None:
         """common_config's source (calibration), when the file has one."""

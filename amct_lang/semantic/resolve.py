@@ -116,41 +116,48 @@ def _at(block: Source, entry: Entry | None) -> Source:
     return Source(block.kind, block.index, entry.start, entry.end, block.detail)
 
 
+_NOT_SET = Source(K.DEFAULT, detail="not set")
+_UNSET = Source(K.DEFAULT, detail="unset")
+_PLANS: dict[tuple[type, int], list[tuple[str, Any, type[Configured] | None]]] = {}
+
+
+def _plan(cls: type[Configured], descriptor: Any) -> list[tuple[str, Any, type[Configured] | None]]:
+    """(name, field descriptor, typed class of a nested message) of the fields `cls` holds."""
+    key = (cls, id(descriptor))
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = [(fd.name, fd, MESSAGES[fd.message_type.name] if fd.type == _MESSAGE else None)
+                              for fd in descriptor.fields if fd.name in cls.FIELDS]
+    return plan
+
+
 def build(cls: type[Configured], descriptor: Any, view: View | None, block: Source,
           special: dict[str, Value[Any]] | None = None) -> Any:
     """An instance of `cls` for the message `view` holds: each field the block's value, else
-    `special` (a default that depends on the layer), else the schema default. Nested messages are
-    built the same way (bounded by the schema's nesting, not the input's)."""
+    `special` (a default that depends on the layer), else the schema default (the class's, with
+    the default source left implicit). Nested messages are built the same way (bounded by the
+    schema's nesting, not the input's)."""
     values: dict[str, Any] = {}
     sources: dict[str, Source] = {}
-    for fd in descriptor.fields:
-        name = fd.name
-        if name not in cls.FIELDS:
-            continue
-        entry = view.fields.get(name) if view is not None else None
-        if fd.type == _MESSAGE:
-            inner = MESSAGES[fd.message_type.name]
-            sub = view.sub(name) if view is not None else None
-            if sub is None:
-                values[name] = None
-                sources[name] = (special[name].source if special and name in special
-                                 else Source(K.DEFAULT, detail="not set"))
-            else:
+    given = view.fields if view is not None else {}
+    for name, fd, inner in _plan(cls, descriptor):
+        entry = given.get(name)
+        if inner is not None:  # a nested message
+            sub = view.sub(name) if view is not None and entry is not None else None
+            if sub is not None:
                 values[name] = build(inner, fd.message_type, sub, block)
                 sources[name] = _at(block, entry)
-            continue
-        if entry is not None:
+            elif special and name in special:
+                values[name], sources[name] = special[name]
+            else:
+                values[name], sources[name] = None, _NOT_SET
+        elif entry is not None:
             values[name] = typed(fd, entry.value)
             sources[name] = _at(block, entry)
         elif special and name in special:
-            values[name] = special[name].value
-            sources[name] = special[name].source
-        elif hasattr(cls, name):
-            values[name] = getattr(cls, name)
-            sources[name] = Source(K.DEFAULT)
-        else:  # a required field left unset (already an error): protobuf's zero value
-            values[name] = typed(fd, fd.default_value)
-            sources[name] = Source(K.DEFAULT, detail="unset")
+            values[name], sources[name] = special[name]
+        elif name in cls._NEEDED:  # a required field left unset (already an error): protobuf's zero
+            values[name], sources[name] = typed(fd, fd.default_value), _UNSET
     return cls(sources=sources, **values)
 
 

@@ -102,24 +102,17 @@ def float32(x: float) -> float:
 
 class Source:
     """Where a value or block comes from. start/end: its range in the text (None when not written).
-    Immutable; equal when all five parts are."""
+    Treated as immutable (never changed after construction); equal when all five parts are."""
 
     __slots__ = ("kind", "index", "start", "end", "detail")
 
-    kind: SourceKind
-    index: int | None  # which entry of a repeated field
-    start: int | None
-    end: int | None
-    detail: str  # why, for defaults and model facts; the name or type a skip entry gives; ...
-
     def __init__(self, kind: SourceKind, index: int | None = None, start: int | None = None,
                  end: int | None = None, detail: str = "") -> None:
-        for name, value in (("kind", kind), ("index", index), ("start", start), ("end", end),
-                            ("detail", detail)):
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Source is immutable")
+        self.kind = kind
+        self.index = index  # which entry of a repeated field
+        self.start = start
+        self.end = end
+        self.detail = detail  # why, for defaults and model facts; the name or type a skip entry gives
 
     def _key(self) -> tuple[Any, ...]:
         return (self.kind, self.index, self.start, self.end, self.detail)
@@ -173,17 +166,22 @@ class Configured:
                if not str(t).startswith("ClassVar")]
         cls.FIELDS = tuple(n for n in cls.FIELDS if n not in own) + tuple(own)
         setattr(cls, "__match_args__", cls.FIELDS)  # noqa: B010 - positional `case ARQ(True)` patterns
+        cls._DEFAULTS = {n: getattr(cls, n) for n in cls.FIELDS if hasattr(cls, n)}
+        cls._NEEDED = frozenset(n for n in cls.FIELDS if not hasattr(cls, n))
+
+    _DEFAULTS: ClassVar[dict[str, Any]] = {}
+    _NEEDED: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, *, sources: Mapping[str, Source] = _NO_SOURCES, **values: Any) -> None:
-        unknown = set(values) - set(self.FIELDS)
-        if unknown:
-            raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)[0]}")
-        for name in self.FIELDS:
-            value = values.get(name, getattr(type(self), name, _REQUIRED))
-            if value is _REQUIRED:
-                raise TypeError(f"{type(self).__name__} needs {name}")
-            object.__setattr__(self, name, value)
-        object.__setattr__(self, "sources", sources)
+        cls = type(self)
+        if not cls._NEEDED <= values.keys() or not values.keys() <= cls._DEFAULTS.keys() | cls._NEEDED:
+            unknown = sorted(set(values) - set(cls.FIELDS))
+            missing = sorted(cls._NEEDED - set(values))
+            raise TypeError(f"{cls.__name__}: unknown fields {unknown}, missing {missing}")
+        state = self.__dict__  # filled once here; the class refuses later changes
+        state.update(cls._DEFAULTS)
+        state.update(values)
+        state["sources"] = sources
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
