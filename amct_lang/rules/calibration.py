@@ -258,6 +258,15 @@ def weight_only_conflict(ctx: RuleContext) -> Iterator[Diagnostic]:
                         fixes=(Fix(f"Remove {algo}", (remove_field(ctx.text, e.node),)),))
 
 
+def _model_type(ctx: RuleContext, block: ConfigBlock) -> str | None:
+    """With an ONNX model, the op type of the node a layer override names."""
+    model = ctx.model
+    if block.owner != LAYER_OVERRIDE or model is None or getattr(model, "framework", None) != "onnx":
+        return None
+    layer = model.layers.get(block.key) if block.key is not None else None
+    return layer.type if layer is not None else None
+
+
 @rule("CAL006", "activation-int16", E, dialects=("calibration", "calibration-onnx"))
 def activation_int16(ctx: RuleContext) -> Iterator[Diagnostic]:
     """`ifmr_quantize.dst_type` is not INT8.
@@ -267,7 +276,9 @@ def activation_int16(ctx: RuleContext) -> Iterator[Diagnostic]:
     dialect (ATC/AOE), and a warning in `calibration-onnx`, where AMCT PyTorch and ONNX accept
     INT16 for some layer types (Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Linear; ONNX
     Conv, Gemm, ConvTranspose) and silently fall back to INT8 for the others; an override for a
-    type known to refuse INT16 (Conv3d, AvgPool2d, MatMul, AveragePool) is an error there. When a
+    type known to refuse INT16 (Conv3d, AvgPool2d, MatMul, AveragePool) is an error there, and so
+    is, with `--model`, a layer override of a node of such a type (AMCT rejects both).
+    `calibration-pytorch` files have their own check (CAL026). When a
     file's dialect is only guessed (no header) and both dialects fit, it is a warning.
 
     ## Why is this bad?
@@ -293,7 +304,8 @@ def activation_int16(ctx: RuleContext) -> Iterator[Diagnostic]:
             e.field.enum_type.values_by_number else str(e.value)
         fixes = (replace_value(e, "INT8"),)
         if ctx.dialect == "calibration-onnx":
-            if block.owner == TYPE_OVERRIDE and block.key in NO_INT16:
+            refused = block.owner == TYPE_OVERRIDE and block.key in NO_INT16
+            if refused or _model_type(ctx, block) in NO_INT16:
                 yield _diag("CAL006", f"AMCT does not quantize {block.key} layers with {name} activations "
                             "and rejects this override; write dst_type: INT8", e.start, e.end, fixes=fixes)
             else:

@@ -119,6 +119,11 @@ def hfmg_bins(ctx: RuleContext) -> Iterator[Diagnostic]:
     AMCT supports only these four bin counts and rejects the config ("num_of_bins ... must be in
     [1024, 2048, 4096, 8192]") when a layer gets any other.
 
+    With a PyTorch model (`--model m.pt`), only blocks some quantizable module takes are checked, as
+    AMCT checks values module by module. Without a model every block is checked: a deliberate
+    difference, since a bad value in an override for a type the model turns out not to have
+    passes AMCT but is still a mistake waiting for the next model.
+
     ## Example
     ```
     hfmg_quantize { num_of_bins: 1000 }
@@ -148,6 +153,11 @@ def dmq_strength(ctx: RuleContext) -> Iterator[Diagnostic]:
 
     ## Why is this bad?
     AMCT rejects the config ("The dmq_balancer_param must be in range [0.2, 0.8]").
+
+    With a PyTorch model (`--model m.pt`), only blocks some quantizable module takes are checked, as
+    AMCT checks values module by module. Without a model every block is checked: a deliberate
+    difference, since a bad value in an override for a type the model turns out not to have
+    passes AMCT but is still a mistake waiting for the next model.
 
     ## Example
     ```
@@ -180,6 +190,11 @@ def ada_fraction(ctx: RuleContext) -> Iterator[Diagnostic]:
     ## Why is this bad?
     AMCT rejects the config ("reg_param must be less than 1 and larger than 0").
 
+    With a PyTorch model (`--model m.pt`), only blocks some quantizable module takes are checked, as
+    AMCT checks values module by module. Without a model every block is checked: a deliberate
+    difference, since a bad value in an override for a type the model turns out not to have
+    passes AMCT but is still a mistake waiting for the next model.
+
     ## Example
     ```
     ada_quantize { warm_start: 1 }
@@ -211,6 +226,11 @@ def ada_beta(ctx: RuleContext) -> Iterator[Diagnostic]:
     ## Why is this bad?
     AMCT rejects the config ("beta_range_start must large than beta_range_end",
     "beta_range_end must large than 0").
+
+    With a PyTorch model (`--model m.pt`), only blocks some quantizable module takes are checked, as
+    AMCT checks values module by module. Without a model every block is checked: a deliberate
+    difference, since a bad value in an override for a type the model turns out not to have
+    passes AMCT but is still a mistake waiting for the next model.
 
     ## Example
     ```
@@ -250,6 +270,11 @@ def quant_bits(ctx: RuleContext) -> Iterator[Diagnostic]:
 
     ## Why is this bad?
     AMCT rejects the config ("weight num_bits is not in [4, 6, 7, 8]").
+
+    With a PyTorch model (`--model m.pt`), only blocks some quantizable module takes are checked, as
+    AMCT checks values module by module. Without a model every block is checked: a deliberate
+    difference, since a bad value in an override for a type the model turns out not to have
+    passes AMCT but is still a mistake waiting for the next model.
 
     ## Example
     ```
