@@ -104,3 +104,16 @@ def test_with_a_model_the_model_libraries_load(config: Path, tmp_path: Path) -> 
     model = model_file("small_cnn", tmp_path)
     loaded = _loaded(_cli(f"'check', {str(config)!r}, '--model', {str(model)!r}"), tmp_path)
     assert "onnx" in loaded and not any(m.startswith("amct_lang.executor") for m in loaded)
+
+
+def test_the_rule_modules_are_listed_and_docs_is_not_loaded(tmp_path: Path) -> None:
+    from amct_lang.rules import catalog
+
+    folder = Path(catalog.__file__).parent
+    declaring = {p.stem for p in folder.glob("*.py")
+                 if "@rule(" in p.read_text(encoding="utf-8") or "declare(" in p.read_text(encoding="utf-8")}
+    declaring -= {"catalog"}
+    assert declaring == set(catalog.RULE_MODULES)
+    body = "from amct_lang.analysis import analyze\nanalyze('batch_num: 1\\n')\nimport sys\n" \
+           "assert 'amct_lang.rules.docs' not in sys.modules, 'rules/docs.py loads on a check'\n"
+    assert _loaded(body, tmp_path) == []
