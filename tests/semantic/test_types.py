@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import struct
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -20,21 +21,21 @@ SCHEMA = load()
 RESOLVED = (*CALIBRATION_DIALECTS, "distill")
 
 
-def _messages() -> list[tuple[str, object]]:
-    """(dialect, descriptor) of every message type a typed class stands for, in every dialect."""
-    out = []
-    for dialect in RESOLVED:
-        stack = [SCHEMA.top(dialect)]
-        seen: set[str] = set()
-        while stack:
-            desc = stack.pop()
-            if desc.full_name in seen:
-                continue
+def _every_message(dialect: str) -> list[Any]:
+    """Each message type reachable from the dialect's top message, once."""
+    out, stack, seen = [], [SCHEMA.top(dialect)], set()
+    while stack:
+        desc = stack.pop()
+        if desc.full_name not in seen:
             seen.add(desc.full_name)
-            if desc.name in MESSAGES:
-                out.append((dialect, desc))
+            out.append(desc)
             stack.extend(f.message_type for f in desc.fields if f.message_type is not None)
     return out
+
+
+def _messages() -> list[tuple[str, object]]:
+    """(dialect, descriptor) of every message type a typed class stands for, in every dialect."""
+    return [(d, desc) for d in RESOLVED for desc in _every_message(d) if desc.name in MESSAGES]
 
 
 MESSAGE_CASES = _messages()
@@ -60,16 +61,8 @@ def test_every_dialect_with_layer_configs_is_covered() -> None:
 
 @pytest.mark.parametrize("dialect", RESOLVED)
 def test_enums_match_the_proto(dialect: str) -> None:
-    stack = [SCHEMA.top(dialect)]
-    seen: set[str] = set()
-    while stack:
-        desc = stack.pop()
-        if desc.full_name in seen:
-            continue
-        seen.add(desc.full_name)
+    for desc in _every_message(dialect):
         for fd in desc.fields:
-            if fd.message_type is not None:
-                stack.append(fd.message_type)
             if fd.enum_type is not None and fd.enum_type.name in ENUMS:
                 enum = ENUMS[fd.enum_type.name]
                 assert {v.name: v.number for v in fd.enum_type.values} == {m.name: m.value for m in enum}
