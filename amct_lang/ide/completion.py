@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from google.protobuf.descriptor import FieldDescriptor
 
+from ..diagnostics import Diagnostic, Severity
 from ..document import type_name
 from ..schema import DIALECTS, is_repeated, is_required
 from ..schema.detect import HEADER_LINES
 from . import docs
 from .context import COMMENT, NAME, VALUE, CursorContext, cursor_context
 from .layers import LAYER_NAME, LAYER_TYPE, layer_field_kind, layer_names, layer_types
-from .layout import indent_unit, line_indent
+from .layout import field_style, indent_unit, line_indent
 from .snapshot import Snapshot
 
 FD = FieldDescriptor
@@ -65,13 +66,84 @@ def complete(snap: Snapshot, offset: int, model_files: Callable[[], Sequence[str
     if ctx.kind == COMMENT:
         return _header(snap, ctx, model_files)
     if ctx.kind == NAME:
-        items = _field_names(snap, ctx)
+        items = _without_errors(snap, _field_names(snap, ctx), ctx)
         if not ctx.path and _before_first_field(snap, offset):
             items += _header_snippets(snap, ctx.replace)
         return items
     if ctx.kind == VALUE:
-        return _values(snap, ctx)
+        return _without_errors(snap, _values(snap, ctx), ctx)
     return []
+
+
+# -- items the file would reject -----------------------------------------------------------------
+PROBE_LIMIT = 30_000  # characters: in bigger files items are not tried one by one (too slow)
+_PROBED = frozenset((FIELD, BLOCK, ENUM, BOOL))
+_IGNORED_ON_PROBE = frozenset(("SCH005",))  # an inserted empty block lacks its required fields
+
+
+def _without_errors(snap: Snapshot, items: list[Completion], ctx: CursorContext) -> list[Completion]:
+    """Leave out the items whose insertion makes the file report a new error (INT16 where the
+    dialect rejects it, `weight_compress_only: true` beside `ifmr_quantize`); sort those that
+    make it warn last, saying why. Each item is tried by analyzing the text with it inserted
+    (files up to PROBE_LIMIT characters); an item whose insertion leaves a syntax error (in a
+    file broken elsewhere) is kept: the recovery moves with every insertion, no verdict to trust."""
+    if len(snap.text) > PROBE_LIMIT or not items:
+        return items
+    from collections import Counter
+
+    from ..analysis import analyze
+
+    def findings(diagnostics: list[Diagnostic]) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
+        errors: Counter[tuple[str, str]] = Counter()
+        warnings: Counter[tuple[str, str]] = Counter()
+        for d in diagnostics:
+            if d.code in _IGNORED_ON_PROBE or d.code.startswith("SYN"):
+                continue
+            if d.severity == Severity.ERROR:
+                errors[(d.code, d.message)] += 1
+            elif d.severity == Severity.WARNING:
+                warnings[(d.code, d.message)] += 1
+        return errors, warnings
+
+    errors_before, warnings_before = findings(snap.diagnostics)
+    out: list[Completion] = []
+    for item in items:
+        probe = _probe_text(snap, ctx, item)
+        if probe is None:
+            out.append(item)
+            continue
+        text = snap.text[:item.start] + probe + snap.text[item.end:]
+        probed = analyze(text, snap.requested_dialect, model=snap.model)
+        if not probed.syntax_ok:
+            out.append(item)
+            continue
+        errors, warnings = findings(probed.diagnostics)
+        if errors - errors_before:
+            continue
+        new_warnings = warnings - warnings_before
+        if new_warnings:
+            first = next(iter(new_warnings))[1]
+            item = replace(item, sort="9" + item.sort, detail=f"{item.detail} · warns: {first}".strip(" ·"))
+        out.append(item)
+    return out
+
+
+def _probe_text(snap: Snapshot, ctx: CursorContext, item: Completion) -> str | None:
+    """What inserting the item amounts to, with the value a user would add it for."""
+    if item.kind not in _PROBED:
+        return None
+    if item.kind in (ENUM, BOOL):
+        return item.text
+    fd = ctx.descriptor.fields_by_name.get(item.label) if ctx.descriptor is not None else None
+    if fd is None:
+        return None
+    if fd.type == FD.TYPE_MESSAGE:
+        return f"{fd.name} {{ }}"
+    if fd.type == FD.TYPE_BOOL:  # a flag is added to switch it from its default
+        return f"{fd.name}: {'false' if fd.default_value else 'true'}"
+    if fd.type == FD.TYPE_ENUM:
+        return f"{fd.name}: {docs.format_default(fd) or fd.enum_type.values[0].name}"
+    return None  # numbers and strings: no value stands for what the user will write
 
 
 # -- field names -------------------------------------------------------------------------------
@@ -85,6 +157,7 @@ def _field_names(snap: Snapshot, ctx: CursorContext) -> list[Completion]:
     start, end = ctx.replace
     indent = line_indent(snap.text, start)
     unit = indent_unit(snap.text)
+    style = field_style(snap.text, snap.tokens)
     schema = snap.analysis.schema
     out = []
     for fd in descriptor.fields:
@@ -93,7 +166,7 @@ def _field_names(snap: Snapshot, ctx: CursorContext) -> list[Completion]:
         if fd.containing_oneof is not None and fd.containing_oneof.name in chosen_oneofs:
             continue
         missing = is_required(fd) and fd.name not in present
-        text, snippet = _field_insert(fd, indent, unit)
+        text, snippet = _field_insert(fd, indent, unit, style)
         out.append(Completion(
             fd.name, BLOCK if fd.type == FD.TYPE_MESSAGE else FIELD, start, end, text, snippet,
             _field_detail(fd), docs.field_markdown(schema, fd),
@@ -109,23 +182,27 @@ def _field_detail(fd: FieldDescriptor) -> str:
     return detail
 
 
-def _field_insert(fd: FieldDescriptor, indent: str, unit: str) -> tuple[str, str | None]:
+def _field_insert(fd: FieldDescriptor, indent: str, unit: str,
+                  style: tuple[str, str] = (": ", " {")) -> tuple[str, str | None]:
+    """The text a field name completes to, written the way the file writes fields
+    (`name: value` or `name : value`, `name {` or `name: {`)."""
     name = fd.name
+    colon, block = style
     if fd.type == FD.TYPE_MESSAGE:
-        text = f"{name} {{\n{indent}{unit}\n{indent}}}"
-        return text, f"{name} {{\n{indent}{unit}$0\n{indent}}}"
+        text = f"{name}{block}\n{indent}{unit}\n{indent}}}"
+        return text, f"{name}{block}\n{indent}{unit}$0\n{indent}}}"
     allowed = docs.allowed_values(fd)
     if allowed:
         default = docs.format_default(fd)
         if default in allowed:  # the default first: the usual choice is to change it
             allowed = [default] + [a for a in allowed if a != default]
-        return f"{name}: ", f"{name}: ${{1|{','.join(allowed)}|}}"
+        return f"{name}{colon}", f"{name}{colon}${{1|{','.join(allowed)}|}}"
     if fd.type in (FD.TYPE_STRING, FD.TYPE_BYTES):
-        return f"{name}: ", f'{name}: "$1"'
+        return f"{name}{colon}", f'{name}{colon}"$1"'
     default = docs.format_default(fd)
     if default is not None:
-        return f"{name}: ", f"{name}: ${{1:{default}}}"
-    return f"{name}: ", None
+        return f"{name}{colon}", f"{name}{colon}${{1:{default}}}"
+    return f"{name}{colon}", None
 
 
 # -- values ------------------------------------------------------------------------------------

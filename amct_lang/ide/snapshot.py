@@ -25,6 +25,7 @@ class Snapshot:
         self.model = model  # a ModelIndex when a model is associated with the file
         self.model_note = model_note  # why an associated model could not be used, for the user
         self.model_range = model_range  # the path in the file's `# amct-model:` header, if it has one
+        self.requested_dialect: str | None = None  # the dialect asked for (setting), None: detected
 
     @property
     def text(self) -> str:
@@ -70,4 +71,6 @@ class Snapshot:
 
 def snapshot(text: str, dialect: str | None = None, model: Any = None) -> Snapshot:
     """Analyze `text` (with the model's rules when one is given) and wrap the result."""
-    return Snapshot(analyze(text, dialect, model=model), model)
+    snap = Snapshot(analyze(text, dialect, model=model), model)
+    snap.requested_dialect = dialect
+    return snap

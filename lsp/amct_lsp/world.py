@@ -249,7 +249,9 @@ class World:
         except Exception as exc:  # noqa: BLE001 - a bug in one rule: keep syntax and schema checks
             self.failed("checking the document", exc)
             analysis = analyze(text, dialect, lint=False)
-        return Snapshot(analysis, choice.model, choice.note, choice.header)
+        snap = Snapshot(analysis, choice.model, choice.note, choice.header)
+        snap.requested_dialect = dialect
+        return snap
 
     # -- settings ------------------------------------------------------------------------------
     def apply_settings(self, raw: Any) -> bool:
