@@ -1,5 +1,9 @@
 """The VS Code extension's Node project (vscode-extension/): tools, `npm ci`, the packaged .vsix.
 
+Everything is built in a copy of the sources in a cache folder (AMCT_EDITOR_CACHE, by default
+~/.cache/amct-lang-editors/extension): node_modules/, out/ and the .vsix never land in the
+source tree.
+
 The editor tests skip only on a developer machine without the tools; in CI (`CI` set) a missing
 tool is a failure, so the tests can never silently stop running there.
 """
@@ -16,10 +20,12 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 EXTENSION = REPO / "vscode-extension"
-VSIX = EXTENSION / "amct-lang.vsix"
+CACHE = Path(os.environ.get("AMCT_EDITOR_CACHE", Path.home() / ".cache" / "amct-lang-editors"))
+BUILD = CACHE / "extension"  # the copy that is built
+VSIX = BUILD / "amct-lang.vsix"
 # what the .vsix is built from: a build older than any of these is rebuilt
 _SOURCES = ("package.json", "package-lock.json", "tsconfig.json", "language-configuration.json",
-            "README.md", ".vscodeignore", "src", "syntaxes")
+            "README.md", ".vscodeignore", "src", "syntaxes", "images", "test")
 _NPM_QUIET = ("--no-fund", "--no-audit", "--loglevel=error")
 
 
@@ -64,14 +70,32 @@ def _newest_mtime(paths: Iterable[Path]) -> float:
     return newest
 
 
-def npm_ci() -> None:
-    """`npm ci` unless node_modules already matches package-lock.json (npm's own record of the
-    installed tree, node_modules/.package-lock.json, is newer than the lock file)."""
-    installed = EXTENSION / "node_modules" / ".package-lock.json"
-    lock = EXTENSION / "package-lock.json"
-    if installed.is_file() and installed.stat().st_mtime >= lock.stat().st_mtime:
-        return
-    run(["npm", "ci", *_NPM_QUIET], EXTENSION, "npm ci")
+def sync_sources() -> Path:
+    """Copy the extension's sources (and the repository's LICENSE) into BUILD; files that are
+    gone from the sources are removed there too, node_modules/ and out/ are kept."""
+    BUILD.mkdir(parents=True, exist_ok=True)
+    wanted = {name for name in _SOURCES if (EXTENSION / name).exists()}
+    for name in wanted:
+        src, dst = EXTENSION / name, BUILD / name
+        if src.is_dir():
+            if dst.exists():
+                shutil.rmtree(dst)
+            shutil.copytree(src, dst)
+        else:
+            shutil.copy2(src, dst)
+    shutil.copy2(REPO / "LICENSE", BUILD / "LICENSE")
+    return BUILD
+
+
+def npm_ci() -> Path:
+    """The build folder with `npm ci` done, unless node_modules already matches package-lock.json
+    (npm's own record of the installed tree, node_modules/.package-lock.json, is newer)."""
+    sync_sources()
+    installed = BUILD / "node_modules" / ".package-lock.json"
+    lock = BUILD / "package-lock.json"
+    if not (installed.is_file() and installed.stat().st_mtime >= lock.stat().st_mtime):
+        run(["npm", "ci", *_NPM_QUIET], BUILD, "npm ci")
+    return BUILD
 
 
 def build_vsix() -> Path:
@@ -79,8 +103,8 @@ def build_vsix() -> Path:
     if VSIX.is_file() and VSIX.stat().st_mtime >= _newest_mtime(EXTENSION / s for s in _SOURCES):
         return VSIX
     npm_ci()
-    # `vsce package` runs the vscode:prepublish script (tsc) first
-    run(["npm", "run", "--silent", "package"], EXTENSION, "packaging the extension")
+    # `vsce package` runs the vscode:prepublish script (type check, then the esbuild bundle) first
+    run(["npm", "run", "--silent", "package"], BUILD, "packaging the extension")
     if not VSIX.is_file():
         pytest.fail(f"`npm run package` did not write {VSIX}", pytrace=False)
     return VSIX

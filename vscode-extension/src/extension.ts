@@ -144,6 +144,12 @@ async function startServer(): Promise<void> {
       closed: (): CloseHandlerResult => onServerClosed(c, launch, info),
     },
     initializationFailedHandler: () => false,
+    middleware: {
+      handleDiagnostics: (uri, diagnostics, next) => {
+        next(uri, diagnostics);
+        void offerOtherLanguage(uri, diagnostics);
+      },
+    },
   };
 
   const c = new AmctLanguageClient(SECTION, NAME, serverOptions, clientOptions);
@@ -218,13 +224,9 @@ async function reportFailure(launch: Launch, info: ProcessInfo, err?: unknown, w
   }
   output.appendLine(`Could not start ${display(launch)}: ${problem}`);
 
-  // Notifications show plain text (no Markdown), so no backticks here.
-  const message =
-    `${NAME}: could not start the language server "${display(launch)}"` +
-    (launch.setting ? ` (from ${launch.setting})` : '') +
-    ` - ${problem}. Install it with: pip install amct-lang (or pip install -e . in an amct-lang ` +
-    `checkout), or change the setting amctLang.server.command or amctLang.server.pythonPath. ` +
-    `Highlighting works without the server.`;
+  // One short sentence, plain text (notifications show no Markdown); the details are in the output.
+  // amct-lang is installed from its checkout (it is not on PyPI).
+  const message = `${NAME}: cannot start "${display(launch)}" (${shorten(problem)}); run pip install '.[lsp]' in the amct-lang checkout.`;
   const choice = await vscode.window.showErrorMessage(message, 'Open Settings', 'Show Output');
   if (choice === 'Open Settings') {
     await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.server`);
@@ -277,6 +279,44 @@ function expandPath(p: string): string {
     result = path.join(folder, result);
   }
   return result;
+}
+
+function shorten(problem: string): string {
+  return problem.length > 80 ? problem.slice(0, 77) + '...' : problem;
+}
+
+// The server marks a file that is plainly not an AMCT config (a Python or INI file caught by a
+// name pattern) with this code; the user is offered the language it seems to be, once per file.
+const FOREIGN_CODE = 'SYN008';
+const LANGUAGES: Record<string, string> = {
+  Python: 'python', INI: 'ini', JSON: 'json', XML: 'xml', YAML: 'yaml', 'shell script': 'shellscript',
+};
+const offered = new Set<string>();
+
+async function offerOtherLanguage(uri: vscode.Uri, diagnostics: readonly vscode.Diagnostic[]): Promise<void> {
+  const note = diagnostics.find((d) => codeOf(d) === FOREIGN_CODE);
+  if (!note || offered.has(uri.toString())) {
+    return;
+  }
+  offered.add(uri.toString());
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (!doc || doc.languageId !== LANGUAGE_ID) {
+    return;
+  }
+  const language = /looks like an? (.+?) file/.exec(note.message)?.[1] ?? '';
+  const known = await vscode.languages.getLanguages();
+  const id = LANGUAGES[language];
+  const choices = [...(id && known.includes(id) ? [`Open as ${language}`] : []), 'Open as Plain Text'];
+  const choice = await vscode.window.showInformationMessage(
+    `${path.basename(uri.fsPath)} looks like ${/^[AEIOU]/.test(language) ? 'an' : 'a'} ${language || 'other'} file, not an AMCT config.`,
+    ...choices);
+  if (choice) {
+    await vscode.languages.setTextDocumentLanguage(doc, choice === 'Open as Plain Text' ? 'plaintext' : id);
+  }
+}
+
+function codeOf(d: vscode.Diagnostic): string {
+  return typeof d.code === 'object' && d.code !== null ? String(d.code.value) : String(d.code ?? '');
 }
 
 function display(launch: Launch): string {
