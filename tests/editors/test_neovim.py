@@ -71,3 +71,46 @@ def test_neovim_gets_diagnostics_and_completion(tmp_path: Path) -> None:
     labels = [c["label"] for c in sorted(result["completion"], key=lambda c: c.get("sortText") or c["label"])]
     assert labels[:2] == ["search_range_start", "search_range_end"]
     assert "search_step" not in labels and "dst_type" in labels
+
+
+README = REPO / "README.md"
+WAIT_PROBE = Path(__file__).with_name("wait_diagnostics.lua")
+
+
+def readme_snippet(marker: str) -> str:
+    """The ```lua block of the README whose first line is `marker`."""
+    text = README.read_text(encoding="utf-8")
+    for block in text.split("```lua\n")[1:]:
+        body = block.split("```", 1)[0]
+        if body.startswith(marker):
+            return body
+    raise AssertionError(f"no ```lua block starting with {marker!r} in README.md")
+
+
+@pytest.mark.skipif(NVIM is None and not os.environ.get("CI"),
+                    reason="nvim is not installed (apt-get install neovim); in CI it must run")
+def test_the_readme_snippet_attaches_and_gets_diagnostics(tmp_path: Path) -> None:
+    """The README's Neovim 0.7 text, verbatim as a user's init.lua, with `amct-lang` on PATH."""
+    assert NVIM is not None, "nvim is missing: CI must install Debian's neovim"
+    init = tmp_path / "init.lua"
+    init.write_text(readme_snippet("-- amct-lang for Neovim 0.7+"), encoding="utf-8")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "amct-lang"  # this checkout's amct-lang, as `pip install '.[lsp]'` would give
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m amct_lang "$@"\n', encoding="utf-8")
+    wrapper.chmod(0o755)
+    cfg = tmp_path / "quant.cfg"
+    cfg.write_text(TEXT, encoding="utf-8")
+    out = tmp_path / "probe.json"
+    env = {**os.environ, "PATH": os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]),
+           "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "lsp"), os.environ.get("PYTHONPATH", "")]),
+           "AMCT_PROBE_OUT": str(out), "XDG_STATE_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path),
+           "XDG_CACHE_HOME": str(tmp_path)}
+    command = [NVIM, "--headless", "-u", str(init), "-i", "NONE", "-n", "-c", f"luafile {WAIT_PROBE}",
+               str(cfg)]
+    proc = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert out.exists(), f"the probe wrote nothing: {proc.stdout}\n{proc.stderr}"
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["attached"] == 1, result
+    expected = {d.message for d in analyze(TEXT).diagnostics}
+    assert {d["message"] for d in result["diagnostics"]} == expected
