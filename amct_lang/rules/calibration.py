@@ -552,6 +552,8 @@ def duplicate_layer(ctx: RuleContext) -> Iterator[Diagnostic]:
                         "Remove this one", e.start, e.end,
                         related=(Related(first.start, first.end, "first given here"),),
                         fixes=(Fix(f"Remove the repeated '{e.value}'", (edits[id(e)],), safe=True),))
+    if len(ctx.top(LAYER_OVERRIDE)) < 2 and len(ctx.top(TYPE_OVERRIDE)) < 2:
+        return  # no override can repeat another
     for again, earlier in ctx.config.repeats():
         key = "layer_name" if again.kind.value == LAYER_OVERRIDE else "layer_type"
         yield _diag("CAL011", f"a second {again.kind.value} entry for {key} '{again.detail}'; AMCT rejects "

@@ -267,6 +267,8 @@ def duplicate_override(ctx: RuleContext) -> Iterator[Diagnostic]:
     }
     ```
     """
+    if len(ctx.top(LAYERS)) < 2 and len(ctx.top(TYPES)) < 2:
+        return  # no override can repeat another
     for repeat, first in ctx.config.repeats():
         what = "layer" if repeat.kind.value == LAYERS else "type"
         yield _diag("DST005", f"a second {repeat.kind.value} entry for {what} '{repeat.detail}'; AMCT "

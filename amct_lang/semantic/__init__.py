@@ -48,41 +48,56 @@ given block would give (`.through(block, type_name=...)`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from .config import ConfigOnly, Semantic, model_fits
-from .types import (
-    ADA,
-    ARQ,
-    HFMG,
-    IFMR,
-    NUQ,
-    ULQ,
-    Algorithm,
-    ARQDistill,
-    CalibrationDataType,
-    CalibrationSettings,
-    ClipMaxMin,
-    Configured,
-    DataType,
-    DistillGroup,
-    DistillSettings,
-    DMQBalancer,
-    EffectiveConfig,
-    LayerConfig,
-    LayerStatus,
-    NuqConfig,
-    Source,
-    SourceKind,
-    TensorConfig,
-    ULQDistill,
-    Value,
-    float32,
-)
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
     from ..model.index import ModelIndex
+    from .config import ConfigOnly, Semantic, model_fits
+    from .types import (
+        ADA,
+        ARQ,
+        HFMG,
+        IFMR,
+        NUQ,
+        ULQ,
+        Algorithm,
+        ARQDistill,
+        CalibrationDataType,
+        CalibrationSettings,
+        ClipMaxMin,
+        Configured,
+        DataType,
+        DistillGroup,
+        DistillSettings,
+        DMQBalancer,
+        EffectiveConfig,
+        LayerConfig,
+        LayerStatus,
+        NuqConfig,
+        Source,
+        SourceKind,
+        TensorConfig,
+        ULQDistill,
+        Value,
+        float32,
+    )
+
+_FROM_CONFIG = ("ConfigOnly", "Semantic", "model_fits")
+
+
+def __getattr__(name: str) -> Any:
+    """The names of the submodules, imported on first use: the rules import only `blocks` on
+    every check, the rest when they first ask what a layer gets."""
+    if name in _FROM_CONFIG:
+        from . import config
+
+        return getattr(config, name)
+    if name in __all__:
+        from . import types
+
+        return getattr(types, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ModelMismatch(ValueError):
@@ -95,6 +110,8 @@ def effective_config(analysis: Analysis, model: ModelIndex | None = None) -> Eff
     The analysis's own model gives its cached result (`analysis.effective`); another model is
     resolved against the same blocks. Raises ModelMismatch for a model of the wrong kind and
     ValueError when there is no model at all."""
+    from .config import model_fits
+
     semantic = analysis.semantic
     if model is None or model is semantic.model:
         if semantic.model is None:
