@@ -1,4 +1,4 @@
-"""MOD008-MOD012: a calibration-pytorch config against the PyTorch model it is for (`--model m.pt`).
+"""MOD008-MOD012 and MOD020: a calibration-pytorch config against the PyTorch model it is for (`--model m.pt`).
 
 Layer names are module names from `named_modules()` (the root module is ""), types are class names.
 AMCT PyTorch builds a config for every module of a quantizable type, skipped ones included, from
@@ -264,3 +264,49 @@ def nothing_to_quantize(ctx: RuleContext) -> Iterator[Diagnostic]:
         return
     yield _diag("MOD012", "every quantizable module of the model is skipped; AMCT rejects the file ('no "
                 "layer need to quantize'): keep at least one", skips[-1])
+
+
+@rule("MOD020", "dmq-before-rnn", E, dialects=PYTORCH, needs_model=True)
+def dmq_before_rnn(ctx: RuleContext) -> Iterator[Diagnostic]:
+    """`dmq_balancer` from common_config reaches an LSTM or GRU module.
+
+    ## What it does
+    With `--model`, finds the LSTM and GRU modules that are quantized (not skipped) and take
+    common_config, when common_config has a `dmq_balancer`.
+
+    ## Why is this bad?
+    AMCT keeps the balancer for these modules (it drops it only for AvgPool2d) and then fails
+    during calibration ("DMQBalancer.forward() takes 2 positional arguments but 3 were given"):
+    an RNN gets its state as a second input. An override that gives LSTM or GRU a
+    `dmq_balancer` is rejected at once (CAL026).
+
+    ## Example
+    ```
+    common_config { dmq_balancer { } }   # the model has an LSTM
+    ```
+
+    ## Use instead
+    ```
+    common_config { dmq_balancer { } }
+    override_layer_types {
+        layer_type: "LSTM"
+        calibration_config { arq_quantize { } }
+    }
+    ```
+    """
+    types = _types(ctx)
+    if types is None:
+        return
+    blocks = config_blocks(ctx)
+    common = next((b for b in blocks if b.owner == COMMON), None)
+    dmq = common.view.entry("dmq_balancer") if common is not None else None
+    if dmq is None:
+        return
+    overridden = {b.key for b in blocks if b.owner in (LAYER_OVERRIDE, TYPE_OVERRIDE)}
+    skipped = {e.value for field in ("skip_layers", "skip_layer_types") for e in _strings(ctx, field)}
+    for name, type_name in types.items():
+        if type_name in ("LSTM", "GRU") and not {name, type_name} & (overridden | skipped):
+            yield _diag("MOD020", f"'{name}' ({type_name}) takes common_config's dmq_balancer, and AMCT's "
+                        f"calibration fails on it: give {type_name} an override without dmq_balancer, or "
+                        "skip it", dmq)
+            return

@@ -61,10 +61,42 @@ class Head(nn.Module):
         return self.fc(torch.flatten(self.pool(x), 1))
 
 
+class Volume(nn.Module):
+    """Conv3d-bn-relu, a ConvTranspose2d after pooling the depth away, and a Linear `fc`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv3d(2, 4, 3, padding=1)
+        self.bn = nn.BatchNorm3d(4)
+        self.relu = nn.ReLU()
+        self.up = nn.ConvTranspose2d(4, 4, 2, stride=2)
+        self.fc = nn.Linear(4 * 8 * 8, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.relu(self.bn(self.conv(x))).mean(dim=2)
+        return self.fc(torch.flatten(self.up(x), 1))
+
+
+class Recurrent(nn.Module):
+    """An LSTM (given its initial state: AMCT needs hx) and a Linear head on its last step."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(4, 8, batch_first=True)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        state = torch.zeros(1, x.shape[0], 8)
+        y, _ = self.lstm(x, (state, state))
+        return self.fc(y[:, -1])
+
+
 MODELS: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...]]] = {
     "cnn": (Cnn, (2, 4, 8, 8)),
     "mixed": (Mixed, (2, 4, 8)),
     "head": (Head, (2, 4, 8, 8)),
+    "volume": (Volume, (2, 2, 4, 4, 4)),
+    "recurrent": (Recurrent, (2, 5, 4)),
 }
 
 
