@@ -38,7 +38,7 @@ async def code_action(world: World, params: types.CodeActionParams) -> list[type
     if wanted(str(types.CodeActionKind.QuickFix.value), only):
         actions.extend(ide.code_actions(snap, start, end))
     if only is not None and wanted(FIX_ALL_KIND, only):
-        fix = ide.fix_all(snap)
+        fix = await world.off_loop(lambda: ide.fix_all(snap))  # re-checks in rounds: off the loop
         if fix is not None:
             actions.append(fix)
     out = []

@@ -36,7 +36,11 @@ async def completion(world: World, params: types.CompletionParams) -> types.Comp
         return None
     fs_path = to_fs_path(uri) if uri.startswith("file:") else None
     path = Path(fs_path) if fs_path else None
-    items = ide.complete(snap, positions(snap).offset(params.position), lambda: model_files(path))
+    offset = positions(snap).offset(params.position)
+    # off the event loop: completion analyzes the text with each candidate inserted
+    items = await world.off_loop(lambda: ide.complete(snap, offset, lambda: model_files(path)))
+    if items is None:
+        return types.CompletionList(is_incomplete=True, items=[])
     caps = _item_caps(world)
     return types.CompletionList(is_incomplete=False, items=[_item(snap, it, caps) for it in items])
 

@@ -15,9 +15,9 @@ import asyncio
 import logging
 import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from amct_lang.ide.snapshot import Snapshot
 
 NAME = "amct-lang"
+T = TypeVar("T")
 REQUEST_BUDGET = 1.5  # seconds a request waits for its document's analysis
 ANALYSIS_BUDGET = 20.0  # seconds an analysis may run before it is stopped
 SUPERSEDE_AFTER = 0.25  # an outdated analysis running longer than this is stopped, not waited out
@@ -252,6 +253,19 @@ class World:
         snap = Snapshot(analysis, choice.model, choice.note, choice.header)
         snap.requested_dialect = dialect
         return snap
+
+    async def off_loop(self, fn: Callable[[], T], budget: float = REQUEST_BUDGET) -> T | None:
+        """`fn()` in a thread of its own, for features that analyze again (completion tries its
+        items, fix-all re-checks in rounds): None, and the thread stopped, past `budget` seconds."""
+        job = Job(asyncio.get_running_loop(), fn, "amct-feature")
+        try:
+            return await asyncio.wait_for(asyncio.shield(job.future), budget)
+        except (asyncio.TimeoutError, JobStopped):
+            job.stop()
+            return None
+        except asyncio.CancelledError:  # the client cancelled the request
+            job.stop()
+            raise
 
     # -- settings ------------------------------------------------------------------------------
     def apply_settings(self, raw: Any) -> bool:
