@@ -341,12 +341,20 @@ class CalibrationResolver:
         self.blocks = blocks or Blocks(root, dialect)
         by_name = root.descriptor.fields_by_name
         self.config_type = by_name["common_config"].message_type
-        self.settings = calibration_settings(root)
-        offset = self.settings.activation_offset
-        src = self.settings.source("activation_offset")
-        self.offset = Value(offset, Source(K.ACTIVATION_OFFSET, None, src.start, src.end,
-                                           "" if src.written else "default true"))
+        self._settings: CalibrationSettings | None = None
+        given = root.last("activation_offset")
+        if given is not None and isinstance(given.value, bool):
+            self.offset = Value(given.value, Source(K.ACTIVATION_OFFSET, None, given.start, given.end))
+        else:
+            self.offset = Value(True, Source(K.ACTIVATION_OFFSET, detail="default true"))
         self.common_act = self._common_activation()
+
+    @property
+    def settings(self) -> CalibrationSettings:
+        """The top-level settings, read when a model's layers are resolved (not for one block)."""
+        if self._settings is None:
+            self._settings = calibration_settings(self.root)
+        return self._settings
 
     def _common_activation(self) -> tuple[str | None, Value[bool] | None]:
         """common_config's activation algorithm and its `asymmetric`, for the exception of rule 3."""
