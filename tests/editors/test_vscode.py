@@ -29,6 +29,8 @@ from . import code_server
 from .extension_build import REPO, build_vsix, require
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "quant.cfg"
+# ROS' dynamic-reconfigure file: Python, but `*calibration*.cfg` claims it for AMCT config
+FOREIGN = Path(__file__).resolve().parents[1] / "ide" / "fixtures" / "foreign" / "camera_calibration.cfg"
 HOVER_FIELD = "activation_offset"  # a top-level field of the fixture, hovered for its doc
 COMPLETION_PREFIX = "comm"  # typed on a new last line: every top-level field it starts is offered
 CHROMIUM = "/usr/bin/chromium"
@@ -61,6 +63,7 @@ class Workbench:
     page: Any  # playwright.sync_api.Page
     running: code_server.Running
     text: str
+    workspace: Path = Path()
 
     @contextmanager
     def evidence(self, name: str) -> Iterator[None]:
@@ -126,6 +129,7 @@ def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workbench]:
     workspace = home / "workspace"
     (workspace / ".vscode").mkdir(parents=True)
     shutil.copy(FIXTURE, workspace / FIXTURE.name)
+    shutil.copy(FOREIGN, workspace / FOREIGN.name)
     # workspace settings: code-server reads the server command there (and the extension
     # restricts it to them only in untrusted workspaces; trust is off)
     (workspace / ".vscode" / "settings.json").write_text(json.dumps({
@@ -139,7 +143,7 @@ def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workbench]:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
-            bench = Workbench(page, running, FIXTURE.read_text(encoding="utf-8"))
+            bench = Workbench(page, running, FIXTURE.read_text(encoding="utf-8"), workspace)
             with bench.evidence("open"):
                 page.goto(running.url)
                 page.locator(".monaco-workbench").wait_for(timeout=WAIT * 1000)
@@ -230,3 +234,43 @@ def test_completion_offers_the_fields(workbench: Workbench) -> None:
 
         poll(offered, f"{expected} in the suggest widget")
         page.keyboard.press("Escape")
+
+
+def _notification(page: Any, text: str) -> Any:
+    return page.locator(".notification-list-item", has_text=text).first
+
+
+def test_a_python_cfg_gets_one_note_and_its_language_offered(workbench: Workbench) -> None:
+    page = workbench.page
+    with workbench.evidence("foreign"):
+        _open_file(page, FOREIGN.name)
+        toast = _notification(page, "looks like a Python file, not an AMCT config")
+        toast.wait_for(timeout=WAIT * 1000)
+        buttons = toast.locator(".monaco-button").all_inner_texts()
+        choice = "Open as Python" if "Open as Python" in buttons else "Open as Plain Text"
+        toast.locator(".monaco-button", has_text=choice).first.click()
+        mode = page.locator("#status\\.editor\\.mode")
+        want = "Python" if choice == "Open as Python" else "Plain Text"
+        poll(lambda: want in mode.inner_text(), f"the language mode {want!r}")
+
+
+def test_a_changed_server_command_applies_without_reload(workbench: Workbench) -> None:
+    """Point amctLang.server.command at a program that does not exist: the extension restarts
+    the server at once and says, in one sentence, what to install; then put it back."""
+    page = workbench.page
+    settings = workbench.workspace / ".vscode" / "settings.json"
+    good = settings.read_text(encoding="utf-8")
+    values = json.loads(good)
+    missing = str(workbench.workspace / "no-such-amct-lang")
+    values["amctLang.server.command"] = [missing, "lsp"]
+    with workbench.evidence("settings"):
+        _open_file(page, FIXTURE.name)
+        settings.write_text(json.dumps(values, indent=2), encoding="utf-8")
+        try:
+            toast = _notification(page, "no-such-amct-lang")
+            toast.wait_for(timeout=WAIT * 1000)
+            message = _normalized(toast.locator(".notification-list-item-message").inner_text())
+            assert "pip install '.[lsp]'" in message and "amct-lang checkout" in message, message
+            assert message.count(". ") == 0 and len(message.split()) <= 30, message  # one short sentence
+        finally:
+            settings.write_text(good, encoding="utf-8")

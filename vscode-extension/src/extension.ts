@@ -68,6 +68,12 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     }),
     vscode.workspace.onDidOpenTextDocument(onDidOpen),
+    // pushed or pulled, the server's diagnostics end up here
+    vscode.languages.onDidChangeDiagnostics((e) => {
+      for (const uri of e.uris) {
+        void offerOtherLanguage(uri, vscode.languages.getDiagnostics(uri));
+      }
+    }),
   );
   vscode.workspace.textDocuments.forEach(onDidOpen);
 }
@@ -144,12 +150,6 @@ async function startServer(): Promise<void> {
       closed: (): CloseHandlerResult => onServerClosed(c, launch, info),
     },
     initializationFailedHandler: () => false,
-    middleware: {
-      handleDiagnostics: (uri, diagnostics, next) => {
-        next(uri, diagnostics);
-        void offerOtherLanguage(uri, diagnostics);
-      },
-    },
   };
 
   const c = new AmctLanguageClient(SECTION, NAME, serverOptions, clientOptions);
@@ -294,15 +294,15 @@ const LANGUAGES: Record<string, string> = {
 const offered = new Set<string>();
 
 async function offerOtherLanguage(uri: vscode.Uri, diagnostics: readonly vscode.Diagnostic[]): Promise<void> {
-  const note = diagnostics.find((d) => codeOf(d) === FOREIGN_CODE);
+  const note = diagnostics.find((d) => d.source === 'amct-lang' && codeOf(d) === FOREIGN_CODE);
   if (!note || offered.has(uri.toString())) {
     return;
   }
-  offered.add(uri.toString());
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (!doc || doc.languageId !== LANGUAGE_ID) {
     return;
   }
+  offered.add(uri.toString());
   const language = /looks like an? (.+?) file/.exec(note.message)?.[1] ?? '';
   const known = await vscode.languages.getLanguages();
   const id = LANGUAGES[language];
