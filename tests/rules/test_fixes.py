@@ -209,3 +209,33 @@ def test_line_edits_keep_far_apart_changes_apart() -> None:
     new = old.replace("line 10\n", "line ten\n").replace("line 990\n", "")
     edits = line_edits(old, new)
     assert [e.new_text for e in edits] == ["line ten\n", ""]
+
+
+def test_fix_all_grows_linearly_with_the_file() -> None:
+    """Fix-all on a file twice as big takes about twice as long (a ratio measured side by side,
+    never an absolute time): the line diff behind it was quadratic."""
+    import sys
+    import time
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from generate import big_config
+
+    from amct_lang.ide.code_actions import fix_all
+    from amct_lang.ide.snapshot import snapshot
+
+    def text(blocks: int) -> str:
+        # the same 40 fixes in both: one round each (a rule reports 100 findings at the most)
+        return big_config(blocks) + "".join(f'skip_layers: "x{i}"\nskip_layers: "x{i}"\n' for i in range(40))
+
+    def cost(blocks: int) -> float:
+        snap = snapshot(text(blocks))
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            action = fix_all(snap)
+            best = min(best, time.process_time() - start)
+        assert action is not None and action.title.startswith("Fix 40 problems")
+        return best
+
+    small, big = cost(300), cost(1200)
+    assert big / small < 4 * 1.6, f"4x the input took {big / small:.1f}x the time"
