@@ -173,10 +173,12 @@ def test_missing_required_field_is_offered_with_the_files_indent() -> None:
 
 
 # -- check --fix and the editor's fix-all agree on every fixture ---------------------------------------
-FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("*.cfg"))
+_TESTS = Path(__file__).resolve().parents[1]
+FIXTURES = sorted([*(_TESTS / "rules" / "fixtures").glob("*.cfg"),
+                   *(_TESTS / "model" / "fixtures").glob("*.cfg"), *(_TESTS.parent / "examples").rglob("*.cfg")])
 
 
-@pytest.mark.parametrize("path", FIXTURES, ids=[p.stem for p in FIXTURES])
+@pytest.mark.parametrize("path", FIXTURES, ids=[f"{p.parent.name}/{p.stem}" for p in FIXTURES])
 def test_check_fix_and_editor_fix_all_agree(path: Path) -> None:
     from amct_lang.ide.code_actions import fix_all
     from amct_lang.ide.snapshot import snapshot
