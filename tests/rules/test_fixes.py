@@ -175,7 +175,8 @@ def test_missing_required_field_is_offered_with_the_files_indent() -> None:
 # -- check --fix and the editor's fix-all agree on every fixture ---------------------------------------
 _TESTS = Path(__file__).resolve().parents[1]
 FIXTURES = sorted([*(_TESTS / "rules" / "fixtures").glob("*.cfg"),
-                   *(_TESTS / "model" / "fixtures").glob("*.cfg"), *(_TESTS.parent / "examples").rglob("*.cfg")])
+                   *(_TESTS / "model" / "fixtures").glob("*.cfg"),
+                   *(_TESTS.parent / "examples").rglob("*.cfg")])
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=[f"{p.parent.name}/{p.stem}" for p in FIXTURES])
