@@ -8,7 +8,7 @@ offset; the language server decides when snapshots are made.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING
 
 from google.protobuf.descriptor import Descriptor
 
@@ -17,9 +17,13 @@ from ..diagnostics import Diagnostic
 from ..syntax.lineindex import LineIndex
 from .tokens import Raw, lex
 
+if TYPE_CHECKING:
+    from ..model.index import ModelIndex
+    from ..semantic.types import EffectiveConfig
+
 
 class Snapshot:
-    def __init__(self, analysis: Analysis, model: Any = None, model_note: str | None = None,
+    def __init__(self, analysis: Analysis, model: ModelIndex | None = None, model_note: str | None = None,
                  model_range: tuple[int, int] | None = None) -> None:
         self.analysis = analysis
         self.model = model  # a ModelIndex when a model is associated with the file
@@ -59,7 +63,7 @@ class Snapshot:
         return lex(self.text)
 
     @cached_property
-    def effective(self) -> Any:
+    def effective(self) -> EffectiveConfig | None:
         """The effective config of every layer (amct_lang.semantic, computed once per analysis), when
         a model of the kind the dialect configures is associated."""
         from ..semantic import effective_config, model_fits
@@ -69,7 +73,7 @@ class Snapshot:
         return effective_config(self.analysis, self.model)
 
 
-def snapshot(text: str, dialect: str | None = None, model: Any = None) -> Snapshot:
+def snapshot(text: str, dialect: str | None = None, model: ModelIndex | None = None) -> Snapshot:
     """Analyze `text` (with the model's rules when one is given) and wrap the result."""
     snap = Snapshot(analyze(text, dialect, model=model), model)
     snap.requested_dialect = dialect
