@@ -309,6 +309,11 @@ class ULQ(Algorithm):
     fixed_min: bool  # unset: true when the input comes after a ReLU
     dst_type: DataType = DataType.INT8
 
+    @property
+    def init_by_ifmr(self) -> bool:
+        """No clip_max_min given: the clipping range starts from IFMR over batch_num batches."""
+        return self.clip_max_min is None
+
 
 class ARQDistill(Algorithm):
     NAME: ClassVar[str] = "arq_distill"

@@ -152,6 +152,7 @@ def test_distill_values(tmp_path: Path) -> None:
     assert lc.activation.source("fixed_min").kind is SourceKind.MODEL  # after relu1
     assert isinstance(lc.activation, ULQ) and lc.activation.dst_type is DataType.INT4
     assert lc.activation.clip_max_min is not None and lc.activation.clip_max_min.clip_max == 6.0
+    assert not lc.activation.init_by_ifmr
     assert isinstance(lc.weights, ARQDistill) and lc.weights.dst_type is DataType.INT8
     settings = config.settings
     assert settings is not None and settings.group_size == 2  # type: ignore[union-attr]
