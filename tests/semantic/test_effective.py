@@ -158,3 +158,35 @@ def test_distill_values(tmp_path: Path) -> None:
     assert settings is not None and settings.group_size == 2  # type: ignore[union-attr]
     assert [(g.start_layer_name, g.end_layer_name) for g in settings.distill_groups] == [  # type: ignore[union-attr]
         ("conv1", "conv2")]
+
+
+def test_resolution_never_raises_on_generated_documents(cnn: ModelIndex) -> None:
+    """Blocks in any combination, incomplete ones included (a missing layer_type, an override
+    without its config, a tensor_quantize without input_index): resolution answers, never raises."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from .test_blocks import top_item
+
+    extra = st.sampled_from([
+        'override_layer_types { layer_type: "Gemm" }', "override_layer_types { calibration_config { } }",
+        'override_layer_configs { layer_name: "fc" }', 'tensor_quantize { layer_name: "add1" }',
+        'tensor_quantize { layer_name: "nope" input_index: 3 ifmr_quantize { asymmetric: true } }',
+        'skip_layer_types: "Conv2D"', 'skip_layers: "conv1"', 'skip_fusion_layers: "conv1"',
+        'override_layer_types { layer_type: "Conv2D" calibration_config { hfmg_quantize { } } }'])
+
+    @settings(max_examples=120, deadline=None)
+    @given(st.lists(st.one_of(top_item(), extra), min_size=1, max_size=8))
+    def check(items: list[str]) -> None:
+        analysis = analyze("# amct-dialect: calibration-onnx\n" + "\n".join(items) + "\n", model=cnn)
+        config = analysis.effective
+        assert config is not None and set(config.layers) >= {"conv1", "fc"}
+        for lc in config.layers.values():
+            for part in (lc.weights, lc.activation):
+                if part is not None:
+                    list(part.items())
+        only = analysis.semantic.config
+        for type_name in ("Conv", "Conv2D", "Gemm", "AveragePool", "Unknown", None):
+            only.layer("fc", type_name)
+
+    check()
