@@ -17,7 +17,13 @@ from .diagnostics import Edit, Fix
 from .syntax.nodes import Comment, Field, Message
 
 _BOOL, _ENUM, _FLOAT, _DOUBLE, _MESSAGE, _STRING, _BYTES = 8, 14, 2, 1, 11, 9, 12
-INDENT = "  "  # the formatter's step, for files that show none
+
+
+def formatter_indent() -> str:
+    """The formatter's indentation step, for files that show none of their own."""
+    from .format import INDENT  # only when a fix inserts lines
+
+    return INDENT
 
 
 def rename(start: int, end: int, hint: str, siblings: list[Field], repeated: bool) -> tuple[Fix, ...]:
@@ -137,7 +143,7 @@ def merge_into(text: str, first: Field, this: Field) -> tuple[Edit, ...] | None:
         body = inner[inner.find("\n") + 1:] if "\n" in inner else inner
         cut = body.rfind("\n")
         lines = body[:cut + 1] if cut >= 0 and body[:cut + 1].strip() else \
-            f"{line_indent(text, close)}{INDENT}{core}\n"
+            f"{line_indent(text, close)}{indent_unit(text)}{core}\n"
         return (Edit(line_start, line_start, lines), removal)
     before = text[close - 1:close] if close > 0 else ""
     return (Edit(close, close, ("" if before in (" ", "\t") else " ") + core + " "), removal)
@@ -177,7 +183,7 @@ def indent_unit(text: str) -> str:
             if smallest == 0 or width < smallest:
                 smallest = width
         pos = line_end + 1
-    return " " * smallest if smallest else INDENT
+    return " " * smallest if smallest else formatter_indent()
 
 
 def remove_field(text: str, field: Field) -> Edit:
