@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..diagnostics import Diagnostic, Severity
-from . import fastpath
+from . import fastpath, unclosed
 from .grammar import Tables, tables
 from .nodes import Comment, Field, ListValue, Message, Scalar, SyntaxTree, Token
 
@@ -40,6 +40,9 @@ _NAMES = {
 }
 _CLOSERS = {"LBRACE": "RBRACE", "LESSTHAN": "MORETHAN", "LSQB": "RSQB"}
 _SURROGATES = re.compile("[\ud800-\udfff]+")
+# stray characters that recovery reads as a token ('=' as ':'), or that have a message of their
+# own: never merged into a run
+_KEEP_ALONE = frozenset("=\ufeff")
 
 
 def _byte_of(ch: str) -> str:
@@ -195,7 +198,7 @@ class _View:
 class _Parser:
     """State of one parse. The hot loop lives in run(); repairs in _recover()."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, closers: dict[int, list[str]] | None = None) -> None:
         self.text = text
         self.t = tables()
         self.diagnostics: list[Diagnostic] = []
@@ -206,7 +209,13 @@ class _Parser:
         self.last_error = -1  # offset of the last reported parse error: one per line
         self.utf8_checked = 0  # undecodable bytes before this offset are reported
         self.recoveries = 0  # repairs made before the end of the text
+        # blocks open at the end of the text, outermost first (None: not reached yet, or a list
+        # is open too, and the old single report stands)
+        self.unclosed: list[Token] | None = None
+        self._good: list[int] | None = None  # see _next_good
         self.toks = self._lex()
+        if closers:
+            self.toks = _with_closers(self.toks, closers)
 
     # -- lexing -------------------------------------------------------------------------------
     def _lex(self) -> list[tuple[str, int, int]]:
@@ -245,11 +254,21 @@ class _Parser:
             if kind == "BAD":
                 # kept as a token: the parser reports it and repairs around it ('=' -> ':'), so a
                 # stray character gives one diagnostic, not one more for what follows it
-                if "\ud800" <= text[start] <= "\udfff":
+                ch = text[start]
+                if "\ud800" <= ch <= "\udfff":
                     if start < self.utf8_checked:
                         continue  # the rest of a run already reported
                     end = _SURROGATES.match(text, start).end()  # type: ignore[union-attr]
                     self._not_utf8(start, end)
+                elif toks and ch not in _KEEP_ALONE:
+                    # a run of stray characters on one line (a pasted paragraph) is one token:
+                    # recovery then handles it once, not once per character
+                    prev_kind, prev_start, prev_end = toks[-1]
+                    if (prev_kind == "BAD" and text[prev_start] not in _KEEP_ALONE
+                            and not "\ud800" <= text[prev_start] <= "\udfff"
+                            and text.find("\n", prev_end, start) < 0):
+                        toks[-1] = ("BAD", prev_start, end)
+                        continue
                 append(("BAD", start, end))
                 continue
             if kind == "EOF":
@@ -317,7 +336,8 @@ class _Parser:
             if action >= 0:
                 stack.append(action)
                 if tok is None:
-                    tok = Token(kind, text[s:e], s, e)
+                    # an empty token is a closer put in by unclosed.py: missing from the text
+                    tok = Token(kind, text[s:e], s, e, s == e)
                     i += 1
                 else:
                     pending = None
@@ -392,6 +412,8 @@ class _Parser:
         expected = self._expected(stack)
         found = _describe(kind, self.text[start:end])
         prev = self._last_token(values)
+        if kind == "$END" and self.unclosed:
+            return  # every open block is reported by parse(), where indentation says it ends
         if kind == "$END" and expected & {"RBRACE", "MORETHAN", "RSQB"}:
             opener = self._open_bracket(values)
             if opener is not None:
@@ -423,6 +445,11 @@ class _Parser:
             self._error("SYN002", "byte order mark (BOM) at the start of the file: AMCT's parser rejects it; "
                         "save the file as UTF-8 without BOM", start, end)
             return
+        if end - start > 1:
+            shown = self.text[start:min(end, start + 12)] + ("..." if end - start > 12 else "")
+            self._error("SYN002", f"unexpected text {shown!r} ({end - start} characters): not part of the "
+                        "text format; put it in a comment (# ...) or in a quoted string", start, end)
+            return
         message = f"unexpected character {ch!r}: not part of the text format"
         if ch == "=" and "COLON" in self._expected(stack):
             message += "; write ':' between a field name and its value"
@@ -440,6 +467,8 @@ class _Parser:
         if pending is not None:  # an inserted token did not fit after all: drop it
             return None, i
         kind, start, end = toks[i]
+        if kind == "$END" and self._closed_at_end(stack, values):
+            return None, i
         if kind != "$END":
             self.recoveries += 1
             if self.recoveries > MAX_RECOVERIES:
@@ -508,6 +537,27 @@ class _Parser:
                         return None, i
             i += 1
 
+    def _closed_at_end(self, stack: list[int], values: list[Any]) -> bool:
+        """At the end of the text: note the blocks left open (parse() reports each), and close
+        them here, one step per level rather than one full recovery per level, which deep
+        nesting makes slow. Whether any was closed."""
+        if self.unclosed is None:
+            self.unclosed = _open_blocks(values)
+        return bool(self.unclosed) and self._close_blocks(stack, values)
+
+    def _close_blocks(self, stack: list[int], values: list[Any]) -> bool:
+        """Feed '}' or '>' while the parse takes one and cannot end yet; whether any was fed."""
+        n = len(self.text)
+        fed = False
+        while True:  # at the top level neither is taken: no block is open there
+            for closer in ("RBRACE", "MORETHAN"):
+                if self._simulate(stack, [closer]) == 1:
+                    self._feed(stack, values, Token(closer, "", n, n, missing=True))
+                    fed = True
+                    break
+            else:
+                return fed
+
     def _completions(self, stack: list[int]) -> list[tuple[_View, list[str]]]:
         """States reached by completing open constructs one missing token at a time, with the
         tokens inserted to get there; up to the top level, at most _MAX_COMPLETIONS steps."""
@@ -532,10 +582,12 @@ class _Parser:
         """The kinds of the next `count` tokens from toks[i], stray characters left out."""
         out: list[str] = []
         toks = self.toks
+        if self._good is None:
+            self._good = _next_good(toks)
+        good = self._good
         while len(out) < count and i < len(toks):
-            kind = toks[i][0]
-            if kind != "BAD":
-                out.append(kind)
+            i = good[i]  # past a run of stray tokens in one step
+            out.append(toks[i][0])
             i += 1
         return out
 
@@ -564,6 +616,50 @@ class _Parser:
                 values.append(tok)
                 return
             _reduce(states, _RULES[~action], stack, values)
+
+
+def _next_good(toks: list[tuple[str, int, int]]) -> list[int]:
+    """For each index, the first index at or after it that is not a stray character ($END,
+    the last token, always qualifies)."""
+    good = [0] * len(toks)
+    nxt = len(toks) - 1
+    for i in range(len(toks) - 1, -1, -1):
+        if toks[i][0] != "BAD":
+            nxt = i
+        good[i] = nxt
+    return good
+
+
+def _open_blocks(values: list[Any]) -> list[Token] | None:
+    """The openers of the blocks still open, outermost first; None when a list is open too
+    (a list has no indentation of its own to go by)."""
+    openers = []
+    for v in values:
+        if type(v) is Token and not v.missing:
+            if v.kind == "LSQB" and not _in_extension_name(values, v):
+                return None
+            if v.kind in unclosed.CLOSERS:
+                openers.append(v)
+    return openers or None
+
+
+def _in_extension_name(values: list[Any], tok: Token) -> bool:
+    return False if tok.kind != "LSQB" else _EXTENSION_PARTS.issuperset(
+        v.kind for v in values[values.index(tok) + 1:] if type(v) is Token)
+
+
+_EXTENSION_PARTS = frozenset(("IDENT", "DOT", "SLASH"))
+
+
+def _with_closers(toks: list[tuple[str, int, int]],
+                  closers: dict[int, list[str]]) -> list[tuple[str, int, int]]:
+    out: list[tuple[str, int, int]] = []
+    for tok in toks:
+        put = closers.get(tok[1])
+        if put is not None:
+            out.extend((kind, tok[1], tok[1]) for kind in put)
+        out.append(tok)
+    return out
 
 
 def _reduce(states: tuple[dict[str, int], ...], rule: tuple[str, int, Callable[[list[Any]], Any]],
@@ -601,5 +697,26 @@ def parse(text: str) -> tuple[SyntaxTree, list[Diagnostic]]:
         except fastpath.Bail:
             pass
     fields = parser.run()
+    if parser.unclosed:
+        parser, fields = _close_by_indentation(text, parser, fields)
     diagnostics, hidden = parser.capped()
     return SyntaxTree(text, fields, parser.comments, hidden), diagnostics
+
+
+def _close_by_indentation(text: str, parser: _Parser, fields: list[Field]) -> tuple[_Parser, list[Field]]:
+    """Report every block left open; when indentation says where some of them end, parse again
+    with their closers there, unless that reads worse than the first parse."""
+    assert parser.unclosed is not None
+    blocks = unclosed.plan(text, parser.toks, parser.unclosed)
+    closers = unclosed.virtual_closers(blocks, len(text))
+    chosen = parser
+    if closers:
+        again = _Parser(text, closers)
+        again_fields = again.run()
+        at_end = [b.opener.start for b in blocks if b.close_at >= len(text)]
+        if again.errors <= parser.errors and [o.start for o in again.unclosed or ()] == at_end:
+            chosen, fields = again, again_fields
+        else:
+            blocks = [b._replace(close_at=len(text)) for b in blocks]
+    chosen.diagnostics.extend(unclosed.diagnostics(text, parser.toks, blocks))
+    return chosen, fields

@@ -3,6 +3,7 @@ exit code, and no file is changed that should not be."""
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
@@ -182,3 +183,40 @@ def test_a_lone_surrogate_from_the_api_prints(capsys: pytest.CaptureFixture[str]
         report.encode("utf-8")  # strict: nothing unencodable left
         assert "\\u" in report or "\\x" in report or "\ufffd" in report
         summary(1, [analysis]).encode("utf-8")
+
+
+TWO_UNCLOSED = """common_config {
+    ifmr_quantize {
+        search_range_start: 0.7
+
+skip_layers: "conv1"
+batch_num: 2
+"""
+
+
+def test_every_unclosed_block_where_its_indentation_ends_it(tmp_path: Path) -> None:
+    path = tmp_path / "quant.cfg"
+    path.write_text(TWO_UNCLOSED, encoding="utf-8")
+    done = _run("check", "--format", "json", str(path))
+    assert done.returncode == 1
+    found = [(d["code"], d["line"], d["message"]) for d in json.loads(done.stdout)]
+    assert [f[:2] for f in found] == [("SYN005", 3), ("SYN005", 3)]
+    assert "opened on line 1; by its indentation the block ends before line 5" in found[0][2]
+    assert "opened on line 2; by its indentation the block ends before line 5" in found[1][2]
+
+
+def test_the_insert_fix_closes_the_blocks_where_they_were_meant_to_end() -> None:
+    from amct_lang.analysis import analyze
+    from amct_lang.fix import apply_edits
+
+    analysis = analyze(TWO_UNCLOSED)
+    outer = next(d for d in analysis.diagnostics if "line 1" in d.message)
+    (fix,) = outer.fixes
+    assert fix.title == "Insert '}' to close the block of line 1" and not fix.safe  # a guess
+    fixed = apply_edits(TWO_UNCLOSED, list(fix.edits))
+    assert fixed.startswith("common_config {\n    ifmr_quantize {\n        search_range_start: 0.7\n"
+                            "    }\n}\n")
+    assert analyze(fixed).diagnostics == []
+    # at the end of the file there is no other place for the closers: the fix is safe there
+    truncated = analyze("common_config {\n  arq_quantize {\n    channel_wise: true\n")
+    assert [f.safe for d in truncated.diagnostics for f in d.fixes] == [True, True]

@@ -56,8 +56,13 @@ CASES = [
     ("\ufeffa: 1", [("SYN002", 0)]),
     # two independent mistakes, both reported in one pass
     ("a 1\nb: 2\nc {\n d 3\n}\n", [("SYN001", 2), ("SYN001", 16)]),
-    # a missing '}' is reported right after the last token, as text_format does
-    ("a { b: 1\nc: 2\n", [("SYN005", 13)]),
+    # a missing '}' is reported right after the last token, as text_format does...
+    ("a { b: 1\n  c: 2\n", [("SYN005", 15)]),
+    # ...unless indentation says the block ended earlier: then right after its last token
+    ("a { b: 1\nc: 2\n", [("SYN005", 8)]),
+    # every unclosed block gets its own report
+    ("a {\n  b {\n    c: 1\nd: 2\n", [("SYN005", 18), ("SYN005", 18)]),
+    ("a {\n  b {\n    c: 1\n  d: 2\n", [("SYN005", 18), ("SYN005", 25)]),
 ]
 
 

@@ -90,6 +90,11 @@ def assert_agree(text: str, dialect: str) -> None:
             # its last part; our range is the whole name, starting at its '['.
             assert mine.line is not None and mine.line <= ref.line, where
             return
+        if mine.detail.startswith("SYN005") and "by its indentation" in mine.detail:
+            # Deliberate: for a block left open at the end, text_format points at the end of the
+            # file; we point where the block's indentation says it ends, which is earlier.
+            assert mine.line is not None and mine.line <= ref.line, where
+            return
         assert mine.line == ref.line, (
             f"first error on another line ({where}):\n  ours: line {mine.line}: {mine.detail}\n"
             f"  text_format: {ref.detail}")
