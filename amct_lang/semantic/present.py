@@ -73,6 +73,10 @@ def plain(value: Any) -> Any:
         return float(text) if math.isfinite(value) else text
     if isinstance(value, Configured):
         return {name: plain(v) for name, v in value.values().items()}
+    if isinstance(value, Source):
+        return value.label
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):  # NuqConfig, DistillGroup
+        return {name: plain(v) for name, v in value._asdict().items()}
     if isinstance(value, (tuple, list)):
         return [plain(v) for v in value]
     return str(value)
