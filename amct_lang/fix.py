@@ -109,28 +109,70 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     return "".join(out)
 
 
+_DIFF_LEVELS = 8  # gaps are split again at most this often: n log n times a constant, on any input
+_SMALL = 200  # lines: a gap without anchors up to this size gets an exact (quadratic) diff
+
+
 def line_edits(old: str, new: str) -> tuple[Edit, ...]:
     """Edits turning `old` into `new`, one per run of changed lines, in O(n log n) of the lines.
 
-    Lines that occur exactly once in each text anchor the two (patience diff: the longest run of
-    anchors in the same order); between two anchors the common first and last lines are kept and the
-    rest is one edit. Fixes change a few lines here and there, so the edits stay small."""
-    from bisect import bisect_left
-
+    Patience diff: lines that occur exactly once in each text anchor the two (the longest run of
+    anchors in the same order); between two anchors the common first and last lines are kept and
+    the rest is diffed again the same way (lines unique within the gap), a few levels deep; a gap
+    with no such line gets difflib's exact diff when it is small (at most _SMALL lines a side, so
+    the cost stays linear overall), else one edit. Fixes change a few lines here and there, so the
+    edits stay small."""
     a = old.splitlines(keepends=True)
     b = new.splitlines(keepends=True)
     starts = [0]
     for line in a:
         starts.append(starts[-1] + len(line))
+    out: list[Edit] = []
+    gaps = [(0, len(a), 0, len(b), 0)]
+    while gaps:
+        a0, a1, b0, b1, level = gaps.pop()
+        while a0 < a1 and b0 < b1 and a[a0] == b[b0]:
+            a0 += 1
+            b0 += 1
+        while a1 > a0 and b1 > b0 and a[a1 - 1] == b[b1 - 1]:
+            a1 -= 1
+            b1 -= 1
+        if a0 == a1 and b0 == b1:
+            continue
+        chain = _anchors(a, a0, a1, b, b0, b1) if level < _DIFF_LEVELS else []
+        if not chain:
+            if a1 - a0 <= _SMALL and b1 - b0 <= _SMALL:  # a small gap of repeated lines: exact diff
+                import difflib
+
+                matcher = difflib.SequenceMatcher(None, a[a0:a1], b[b0:b1], autojunk=False)
+                for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+                    if tag != "equal":
+                        out.append(Edit(starts[a0 + i1], starts[a0 + i2], "".join(b[b0 + j1:b0 + j2])))
+            else:
+                out.append(Edit(starts[a0], starts[a1], "".join(b[b0:b1])))
+            continue
+        i0, j0 = a0, b0
+        for i, j in chain:
+            gaps.append((i0, i, j0, j, level + 1))
+            i0, j0 = i + 1, j + 1
+        gaps.append((i0, a1, j0, b1, level + 1))
+    out.sort(key=lambda e: e.start)
+    return tuple(out)
+
+
+def _anchors(a: list[str], a0: int, a1: int, b: list[str], b0: int, b1: int) -> list[tuple[int, int]]:
+    """The longest run, in the same order on both sides, of lines that occur once in a[a0:a1]
+    and once in b[b0:b1] (patience sorting)."""
+    from bisect import bisect_left
+
     count_a: dict[str, int] = {}
-    for line in a:
-        count_a[line] = count_a.get(line, 0) + 1
+    for i in range(a0, a1):
+        count_a[a[i]] = count_a.get(a[i], 0) + 1
     count_b: dict[str, int] = {}
-    for line in b:
-        count_b[line] = count_b.get(line, 0) + 1
-    where_a = {line: i for i, line in enumerate(a) if count_a[line] == 1}
-    pairs = [(where_a[line], j) for j, line in enumerate(b) if count_b[line] == 1 and line in where_a]
-    # longest increasing run of the old positions (pairs are in new order): patience sorting
+    for j in range(b0, b1):
+        count_b[b[j]] = count_b.get(b[j], 0) + 1
+    where_a = {a[i]: i for i in range(a0, a1) if count_a[a[i]] == 1}
+    pairs = [(where_a[b[j]], j) for j in range(b0, b1) if count_b[b[j]] == 1 and b[j] in where_a]
     tails: list[int] = []
     tail_at: list[int] = []
     back: list[int] = []
@@ -149,21 +191,7 @@ def line_edits(old: str, new: str) -> tuple[Edit, ...]:
         chain.append(pairs[k])
         k = back[k]
     chain.reverse()
-    chain.append((len(a), len(b)))  # the end anchors the last gap
-    out: list[Edit] = []
-    i0 = j0 = 0
-    for i1, j1 in chain:
-        lo_a, lo_b, hi_a, hi_b = i0, j0, i1, j1
-        while lo_a < hi_a and lo_b < hi_b and a[lo_a] == b[lo_b]:
-            lo_a += 1
-            lo_b += 1
-        while hi_a > lo_a and hi_b > lo_b and a[hi_a - 1] == b[hi_b - 1]:
-            hi_a -= 1
-            hi_b -= 1
-        if lo_a < hi_a or lo_b < hi_b:
-            out.append(Edit(starts[lo_a], starts[hi_a], "".join(b[lo_b:hi_b])))
-        i0, j0 = i1 + 1, j1 + 1
-    return tuple(out)
+    return chain
 
 
 def _key(d: Diagnostic, f: Fix) -> tuple[str, tuple[Edit, ...]]:
