@@ -111,13 +111,21 @@ class WeightQuantizer(nn.Module):
             self.scale = nn.Parameter(ulq.arq_scale(weight.detach(), bits, channel_wise).clone())
         else:
             self.register_buffer("scale", ulq.arq_scale(weight.detach(), bits, channel_wise).clone())
+        self._cached: tuple[tuple[int, int, int], torch.Tensor] | None = None
 
     def forward(self, weight: torch.Tensor) -> torch.Tensor:
+        # without gradients (the passes that feed later blocks) an unchanged weight keeps its result
+        key = (weight.data_ptr(), weight._version, self.scale._version)
+        if not torch.is_grad_enabled() and self._cached is not None and self._cached[0] == key:
+            return self._cached[1]
         if self.algo == "ulq_distill":
-            return ulq.ulq_weight(weight, self.scale, self.bits)
-        y, scale = ulq.arq_weight(weight, self.bits, self.channel_wise)
-        with torch.no_grad():
-            self.scale.copy_(scale)
+            y = ulq.ulq_weight(weight, self.scale, self.bits)
+        else:
+            y, scale = ulq.arq_weight(weight, self.bits, self.channel_wise)
+            with torch.no_grad():
+                self.scale.copy_(scale)
+        self._cached = None if torch.is_grad_enabled() else \
+            ((weight.data_ptr(), weight._version, self.scale._version), y)
         return y
 
     def integers(self, weight: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:

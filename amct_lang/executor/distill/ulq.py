@@ -54,8 +54,9 @@ def symmetric_scale(w_max: torch.Tensor, w_min: torch.Tensor, bits: int) -> torc
 def fake_quantize(x: torch.Tensor, scale: torch.Tensor, offset: torch.Tensor, bits: int) -> torch.Tensor:
     """(clamp(round(x / scale + offset)) - offset) * scale, in AMCT's order of operations."""
     lo, hi = grid(bits)
-    q = torch.clamp(torch.round(x / scale + offset), lo, hi)
-    return (q - offset) * scale
+    # one new tensor, then in place: the same operations in the same order, without temporaries
+    q = x / scale
+    return q.add_(offset).round_().clamp_(lo, hi).sub_(offset).mul_(scale)
 
 
 class UlqActivation(torch.autograd.Function):
