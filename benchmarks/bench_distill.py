@@ -12,7 +12,9 @@ model (all crops, and crops where the float softmax max > 0.5) and the cosine of
 INT4 PTQ is the student straight after calibration (IFMR clips over `batch_num` batches, ARQ
 weights), i.e. distillation with no training step; INT4 distilled is the same student after
 block-wise training. The config quantizes everything to INT4 except the first convolution and the
-classifier, which stay INT8 (the usual choice for 4-bit models; both variants use it).
+classifier, which stay INT8 (the usual choice for 4-bit models; both variants use it), and dumps
+the teacher's block data (`data_dump: true`: one teacher pass per batch instead of one per block).
+The outputs (QDQ ONNX, state_dict, record, report, dump) go to a temporary folder.
 Prints one JSON object; peak memory is the process's peak RSS.
 """
 
@@ -24,6 +26,7 @@ import os
 import platform
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -37,6 +40,7 @@ import mobilenet_v2  # noqa: E402
 CONFIG = """# proto-message: AMCTDistillConfig
 batch_num: 5
 group_size: 1
+data_dump: true
 distill_data_quant_config { ulq_quantize { dst_type: INT4 } }
 distill_weight_quant_config { arq_distill { dst_type: INT4 } }
 distill_override_layers {
@@ -74,7 +78,7 @@ def peak_rss_gb() -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--lr", type=float, default=1e-5)
+    parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--train", type=int, default=80)
     parser.add_argument("--eval", type=int, default=400)
     parser.add_argument("--batch-size", type=int, default=16)
@@ -102,9 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     ptq_quality = quality(float_logits, logits(ptq, held_out))
     del ptq
 
-    t0 = time.perf_counter()
-    result = execute(prep, epochs=args.epochs, lr=args.lr, progress=True)
-    distill_seconds = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as folder:
+        output = os.path.join(folder, "mobilenet_v2")
+        prep = prepare(CONFIG, model, batches, output=output)
+        t0 = time.perf_counter()
+        result = execute(prep, epochs=args.epochs, lr=args.lr, output=output, progress=True)
+        distill_seconds = time.perf_counter() - t0
+        sizes = {kind: os.path.getsize(path) for kind, path in result.outputs.items() if os.path.isfile(path)}
     distilled_quality = quality(float_logits, logits(result.student, held_out))
 
     lost = 1.0 - ptq_quality["agreement"]
@@ -121,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         "recovered_fraction_of_lost_agreement": round(recovered, 3),
         "peak_rss_gb": round(peak_rss_gb(), 2),
         "blocks_restored": sum(1 for b in result.blocks if b.restored),
+        "dump_bytes": prep.dump_bytes, "output_bytes": sizes,
     }
     text = json.dumps(out, indent=1)
     print(text)

@@ -204,6 +204,9 @@ def execute(prep: Prepared, *, epochs: int = 1, lr: float = 1e-3, output: str | 
         calibrate(student, prep.batches, prep.batch_num)
     teacher_side = None
     dump_folder = None
+    if prep.data_dump and work is None:
+        prep.notes.append("data_dump: true needs an output prefix (the dump goes to PREFIX_dump/); the "
+                          "teacher's data stayed in memory")
     if prep.data_dump:
         dump_folder = os.path.join(work, "dump") if work is not None else None
         if dump_folder is not None:
@@ -211,7 +214,7 @@ def execute(prep: Prepared, *, epochs: int = 1, lr: float = 1e-3, output: str | 
                 shutil.rmtree(dump_folder, ignore_errors=True)
                 os.makedirs(dump_folder)
                 dumping.write(dump_folder, prep.teacher, prep.blocks, prep.batches)
-    bar = ProgressBar(len(prep.blocks)) if progress else None
+    bar = ProgressBar(len(prep.blocks), first=first) if progress else None
     epoch_time: list[float] = []
     for i in range(first, len(prep.blocks)):
         block = prep.blocks[i]

@@ -160,12 +160,12 @@ def train_block(student: nn.Module, block: Block, pairs: Sequence[tuple[torch.Te
 class ProgressBar:
     """A one-line progress bar on standard error (tqdm when installed and the stream is a terminal)."""
 
-    def __init__(self, blocks: int, stream: Any = None) -> None:
+    def __init__(self, blocks: int, stream: Any = None, first: int = 0) -> None:
         self.blocks = blocks
         self.stream = stream or sys.stderr
         self.current: Any = None
         self.name = ""
-        self.index = 0
+        self.index = first  # blocks finished before this run (a resumed one)
 
     def __call__(self, name: str, done: int, total: int) -> None:
         if name != self.name:
