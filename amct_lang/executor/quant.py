@@ -289,7 +289,8 @@ def _edges() -> tuple[np.ndarray, np.ndarray]:
 
 class _Extreme:
     """The k largest (or smallest) values seen so far, exactly, and how often the most extreme one
-    occurs. Once k values are held, only values at or beyond the k-th are looked at."""
+    occurs. Once k values are held, only values strictly beyond the k-th are looked at (one equal
+    to it leaves the k extreme values unchanged)."""
 
     def __init__(self, k: int, largest: bool) -> None:
         self.k = k
@@ -298,24 +299,61 @@ class _Extreme:
         self.peak = np.float32(0)
         self.peak_count = 0
 
+    @property
+    def full(self) -> bool:
+        return self.values.size >= self.k
+
+    @property
+    def threshold(self) -> np.float32:
+        """The k-th most extreme value so far (only grows towards the extreme)."""
+        return np.float32(self.values[0])
+
     def _beyond(self, x: np.ndarray, t: np.float32) -> np.ndarray:
         return x[x > t] if self.largest else x[x < t]
 
-    def update(self, x: np.ndarray, extreme: np.float32) -> tuple[np.float32, int] | None:
-        """Add a batch whose most extreme value (max or min) is `extreme`. Returns the previous
-        peak and its count when the batch goes beyond it."""
+    def _first(self, x: np.ndarray) -> np.ndarray:
+        """The k most extreme values of a first batch, without sorting all of it: a threshold from a
+        subsample, then every value beyond it (exact; all of x when the guess falls short)."""
+        k = self.k
+        if x.size <= 4 * k + 4096:
+            return x
+        step = max(1, x.size // 65536)
+        sample = x[::step]
+        r = min(sample.size, k // step + 16)
+        t = np.float32(np.partition(sample, sample.size - r)[sample.size - r] if self.largest
+                       else np.partition(sample, r - 1)[r - 1])
+        sel = self._beyond(x, t)
+        if sel.size >= k:
+            return sel
+        ties = int(np.count_nonzero(x == t))
+        if sel.size + ties >= k:
+            return np.concatenate([sel, np.full(k - sel.size, t, np.float32)])
+        return x
+
+    def update(self, x: np.ndarray, extreme: np.float32, subset: np.ndarray | None = None
+               ) -> tuple[np.float32, int] | None:
+        """Add a batch whose most extreme value (max or min) is `extreme`. `subset`, when given, holds
+        every value of x beyond the current threshold. Returns the previous peak and its count when
+        the batch goes beyond it."""
         dropped = None
         if self.values.size == 0 or (extreme > self.peak if self.largest else extreme < self.peak):
             dropped = (self.peak, self.peak_count) if self.peak_count else None
             self.peak, self.peak_count = extreme, 0
-        full = self.values.size >= self.k
-        # a value equal to the k-th leaves the k extreme values unchanged: strictly beyond it only
-        sel = self._beyond(x, self.values[0]) if full else x
-        if extreme == self.peak and extreme != 0:  # zeros are counted by the histogram already
-            where = x if full and extreme == self.values[0] else sel
-            self.peak_count += int(np.count_nonzero(where == extreme))
-        if full and sel.size == 0:
-            return dropped
+        if self.full:
+            t = self.threshold
+            if not (extreme > t if self.largest else extreme < t):
+                sel = x[:0]
+            else:
+                sel = self._beyond(subset if subset is not None else x, t)
+            if extreme == self.peak and extreme != 0:  # zeros are counted by the histogram already
+                where = sel if extreme != t else x  # a saturated extreme: count it in the whole batch
+                self.peak_count += int(np.count_nonzero(where == extreme))
+            if sel.size == 0:
+                return dropped
+        else:
+            sel = self._first(x)
+            if extreme == self.peak and extreme != 0:
+                self.peak_count += int(np.count_nonzero(x == extreme))
         merged = np.concatenate([self.values, sel])
         if merged.size > self.k:
             cut = merged.size - self.k
@@ -380,37 +418,52 @@ class IfmrStream:
         hi, lo = x.max(), x.min()
         if not (np.isfinite(hi) and np.isfinite(lo)):
             raise ValueError("the values hold NaN or infinity")
-        for side, extreme in ((self.top, hi), (self.bottom, lo)):
-            dropped = side.update(x, extreme)
-            if dropped is not None:  # no longer the extreme: its values join the histogram
-                self._count(np.full(1, dropped[0], np.float32), dropped[1])
-        # The histogram leaves out the values equal to the current max and min (nonzero ones): they
-        # are counted exactly as point masses, like ReLU6's 6.0, which a histogram would smear.
-        p_hi, p_lo = self.top.peak, self.bottom.peak
         stride = 1 if self.sample is None else max(1, x.size // self.sample)
         if stride == 1:
-            self._count(x[self._not_peak(x, p_hi, p_lo)], 1)
+            self._extremes(x, hi, lo, None, None)
+            self._count(self._drop_peaks(x), 1)
             return
         stride |= 1  # odd: the subsample walks through every channel
-        # The tails decide the clipping loss and are rare: count them all. The k-th extreme so far
-        # only grows towards the final max_value (min_value), and every candidate clips beyond
-        # search_start times it: 0.9 of that is a safe border.
+        # The tails decide the clipping loss and are rare: count them all, from beyond a border under
+        # every candidate's clip (>= search_start of the final max_value, which the k-th extreme so
+        # far only approaches from below; a first batch takes its own max as the guess).
         edge = np.float32(0.9 * self.params.search_start)
-        t_hi = edge * max(self.top.values[0], np.float32(0))
-        t_lo = edge * min(self.bottom.values[0], np.float32(0))
-        tail = x > t_hi
+        top_ref = self.top.threshold if self.top.full else hi
+        bottom_ref = self.bottom.threshold if self.bottom.full else lo
+        t_hi = edge * max(top_ref, np.float32(0))
+        t_lo = edge * min(bottom_ref, np.float32(0))
+        mask = x > t_hi
         if t_lo < 0:
-            tail |= x < t_lo
-        self._count(x[tail & self._not_peak(x, p_hi, p_lo)], 1)
+            mask |= x < t_lo
+        tail = x[mask]
+        # the tail holds every value beyond the k-th extremes whenever those lie past the borders
+        up = tail if self.top.full and self.top.threshold >= t_hi and t_hi > 0 else None
+        down = tail if self.bottom.full and self.bottom.threshold <= t_lo < 0 else None
+        self._extremes(x, hi, lo, up, down)
+        self._count(self._drop_peaks(tail), 1)
         sub = x[::stride]
-        self._count(sub[~tail[::stride] & self._not_peak(sub, p_hi, p_lo)], stride)
+        self._count(self._drop_peaks(sub[~mask[::stride]]), stride)
 
-    @staticmethod
-    def _not_peak(x: np.ndarray, p_hi: np.float32, p_lo: np.float32) -> np.ndarray:
-        keep = x != p_hi if p_hi != 0 else np.ones(x.shape, dtype=bool)
+    def _extremes(self, x: np.ndarray, hi: np.float32, lo: np.float32, up: np.ndarray | None,
+                  down: np.ndarray | None) -> None:
+        assert self.top is not None and self.bottom is not None
+        for side, extreme, subset in ((self.top, hi, up), (self.bottom, lo, down)):
+            dropped = side.update(x, extreme, subset)
+            if dropped is not None:  # no longer the extreme: its values join the histogram
+                self._count(np.full(1, dropped[0], np.float32), dropped[1])
+
+    def _drop_peaks(self, x: np.ndarray) -> np.ndarray:
+        """x without the values equal to the running max and min (nonzero ones): those are counted
+        exactly as point masses, like ReLU6's 6.0, which a histogram would smear."""
+        assert self.top is not None and self.bottom is not None
+        p_hi, p_lo = self.top.peak, self.bottom.peak
+        if p_hi != 0 and p_lo != 0:
+            return x[(x != p_hi) & (x != p_lo)]
+        if p_hi != 0:
+            return x[x != p_hi]
         if p_lo != 0:
-            keep &= x != p_lo
-        return keep
+            return x[x != p_lo]
+        return x
 
     def _count(self, x: np.ndarray, weight: int | float) -> None:
         if self.hist is None:

@@ -165,3 +165,22 @@ def test_streaming_top_k_when_the_run_is_longer_than_expected() -> None:
     r = s.result()
     k = quant.percentile_rank(x.size, 0.999999)
     assert r.max_value == np.sort(x)[-min(k, s.top.values.size)]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("asymmetric", [False, True])
+@pytest.mark.parametrize("kind", ["relu6", "heavy tails"])
+def test_streaming_with_a_subsampled_histogram(kind: str, asymmetric: bool) -> None:
+    """Batches beyond 2^18 values: the bulk of the histogram is a 1-in-s subsample; the tails, the
+    percentiles and the point mass of a saturated ReLU6 stay exact."""
+    rng = np.random.default_rng(11)
+    n = 2_400_000
+    x = (np.clip(rng.normal(1.5, 2.0, n), 0, 6) if kind == "relu6" else rng.standard_t(3, n)).astype(np.float32)
+    params = IfmrParams(asymmetric=asymmetric)
+    exact = ifmr(x, params)
+    stream = IfmrStream(params, expected=n)
+    for part in np.array_split(x, 3):
+        stream.update(part)
+    approx = stream.result()
+    assert (approx.max_value, approx.min_value) == (exact.max_value, exact.min_value)
+    np.testing.assert_allclose(approx.losses, exact.losses, rtol=5e-3)
+    assert abs(approx.index - exact.index) <= 1
