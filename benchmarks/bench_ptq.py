@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -48,14 +47,16 @@ def prepare(cache: Path) -> tuple[Path, Path]:
     model = mobilenet_v2.export(cache / "mobilenet_v2.onnx")
     data = cache / "crops.npz"
     if not data.exists():
-        np.savez(data, calib=mobilenet_v2.crops(BATCH * BATCHES, seed=0), eval=mobilenet_v2.crops(EVAL, seed=1))
+        np.savez(
+            data, calib=mobilenet_v2.crops(BATCH * BATCHES, seed=0), eval=mobilenet_v2.crops(EVAL, seed=1)
+        )
     return model, data
 
 
 def calibration_batches(data: Path) -> list[dict[str, np.ndarray]]:
     with np.load(data) as d:
         x = d["calib"]
-    return [{"input": x[i * BATCH:(i + 1) * BATCH]} for i in range(BATCHES)]
+    return [{"input": x[i * BATCH : (i + 1) * BATCH]} for i in range(BATCHES)]
 
 
 # -- one calibrator, in a child process ---------------------------------------------------------------
@@ -93,30 +94,55 @@ def child(method: str, model: Path, data: Path, out: Path) -> dict[str, Any]:
             def get_next(self) -> dict[str, np.ndarray] | None:
                 return next(self.items, None)
 
-        calib = {"ort-minmax": CalibrationMethod.MinMax, "ort-percentile": CalibrationMethod.Percentile,
-                 "ort-entropy": CalibrationMethod.Entropy}[method]
+        calib = {
+            "ort-minmax": CalibrationMethod.MinMax,
+            "ort-percentile": CalibrationMethod.Percentile,
+            "ort-entropy": CalibrationMethod.Entropy,
+        }[method]
         target = out / f"{method}.onnx"
-        quantize_static(str(model), str(target), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, calibrate_method=calib)
+        quantize_static(
+            str(model),
+            str(target),
+            Reader(),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            calibrate_method=calib,
+        )
         result["model"] = str(target)
     elif method == "nncf":
         import nncf
         import onnx
 
         proto = onnx.load(str(model))
-        items = [{"input": b["input"][i:i + 1]} for b in batches for i in range(BATCH)]
+        items = [{"input": b["input"][i : i + 1]} for b in batches for i in range(BATCH)]
         quantized = nncf.quantize(proto, nncf.Dataset(items))
         target = out / "nncf.onnx"
         onnx.save(quantized, str(target))
         result["model"] = str(target)
     result["wall_s"] = time.perf_counter() - start
-    result["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
+    result["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     return result
 
 
 def run_child(method: str, model: Path, data: Path, out: Path) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, __file__, "--child", method, "--model", str(model), "--data",
-                           str(data), "--out", str(out)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            method,
+            "--model",
+            str(model),
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
         return {"method": method, "error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
@@ -129,7 +155,7 @@ def logits(model: str, x: np.ndarray) -> np.ndarray:
 
     sess = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
     name = sess.get_inputs()[0].name
-    return np.concatenate([sess.run(None, {name: x[i:i + 25]})[0] for i in range(0, len(x), 25)])
+    return np.concatenate([sess.run(None, {name: x[i : i + 25]})[0] for i in range(0, len(x), 25)])
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -141,8 +167,12 @@ def evaluate(ref: np.ndarray, got: np.ndarray) -> dict[str, float]:
     confident = softmax(ref).max(1) > 0.5
     same = ref.argmax(1) == got.argmax(1)
     cos = np.sum(ref * got, 1) / (np.linalg.norm(ref, axis=1) * np.linalg.norm(got, axis=1))
-    return {"agreement": float(same.mean()), "agreement_confident": float(same[confident].mean()),
-            "confident_crops": int(confident.sum()), "logits_cosine": float(cos.mean())}
+    return {
+        "agreement": float(same.mean()),
+        "agreement_confident": float(same[confident].mean()),
+        "confident_crops": int(confident.sum()),
+        "logits_cosine": float(cos.mean()),
+    }
 
 
 def latency(model: str, batch: int, repeats: int) -> float:
@@ -209,12 +239,17 @@ def main(argv: list[str] | None = None) -> int:
     by = {r["method"]: r for r in results}
     extra: dict[str, Any] = {}
     if "amct-lang" in by and "amct-lang-exact" in by and "record" in by["amct-lang"]:
-        extra["streaming_vs_exact"] = record_agreement(by["amct-lang"]["record"], by["amct-lang-exact"]["record"])
+        extra["streaming_vs_exact"] = record_agreement(
+            by["amct-lang"]["record"], by["amct-lang-exact"]["record"]
+        )
     if not args.no_latency:
         lat = {}
-        for name, path in (("float", str(model)), ("amct-lang deploy", by.get("amct-lang", {}).get("deploy")),
-                           ("amct-lang fake-quant", by.get("amct-lang", {}).get("model")),
-                           ("ort-minmax", by.get("ort-minmax", {}).get("model"))):
+        for name, path in (
+            ("float", str(model)),
+            ("amct-lang deploy", by.get("amct-lang", {}).get("deploy")),
+            ("amct-lang fake-quant", by.get("amct-lang", {}).get("model")),
+            ("ort-minmax", by.get("ort-minmax", {}).get("model")),
+        ):
             if path:
                 lat[name] = {"batch1_ms": latency(path, 1, 30), "batch32_ms_per_image": latency(path, 32, 5)}
         extra["latency"] = lat

@@ -24,8 +24,11 @@ def build() -> Any:
     from torch import nn
 
     def conv_bn(cin: int, cout: int, k: int, stride: int, groups: int = 1) -> nn.Sequential:
-        return nn.Sequential(nn.Conv2d(cin, cout, k, stride, (k - 1) // 2, groups=groups, bias=False),
-                             nn.BatchNorm2d(cout), nn.ReLU6(inplace=True))
+        return nn.Sequential(
+            nn.Conv2d(cin, cout, k, stride, (k - 1) // 2, groups=groups, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU6(inplace=True),
+        )
 
     class InvertedResidual(nn.Module):
         def __init__(self, cin: int, cout: int, stride: int, t: int) -> None:
@@ -33,8 +36,11 @@ def build() -> Any:
             hidden = cin * t
             self.use_res = stride == 1 and cin == cout
             layers: list[nn.Module] = [conv_bn(cin, hidden, 1, 1)] if t != 1 else []
-            layers += [conv_bn(hidden, hidden, 3, stride, hidden), nn.Conv2d(hidden, cout, 1, bias=False),
-                       nn.BatchNorm2d(cout)]
+            layers += [
+                conv_bn(hidden, hidden, 3, stride, hidden),
+                nn.Conv2d(hidden, cout, 1, bias=False),
+                nn.BatchNorm2d(cout),
+            ]
             self.conv = nn.Sequential(*layers)
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -45,8 +51,15 @@ def build() -> Any:
             super().__init__()
             features: list[nn.Module] = [conv_bn(3, 32, 3, 2)]
             cin = 32
-            for t, c, n, s in [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1],
-                               [6, 160, 3, 2], [6, 320, 1, 1]]:
+            for t, c, n, s in [
+                [1, 16, 1, 1],
+                [6, 24, 2, 2],
+                [6, 32, 3, 2],
+                [6, 64, 4, 2],
+                [6, 96, 3, 1],
+                [6, 160, 3, 2],
+                [6, 320, 1, 1],
+            ]:
                 for i in range(n):
                     features.append(InvertedResidual(cin, c, s if i == 0 else 1, t))
                     cin = c
@@ -84,10 +97,18 @@ def export(path: Path) -> Path:
         return path
     model = pretrained()
     tmp = path.with_suffix(".tmp.onnx")
-    torch.onnx.export(model, (torch.zeros(1, 3, 224, 224),), str(tmp), dynamo=False,
-                      training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False, opset_version=17,
-                      input_names=["input"], output_names=["logits"],
-                      dynamic_axes={"input": {0: "n"}, "logits": {0: "n"}})
+    torch.onnx.export(
+        model,
+        (torch.zeros(1, 3, 224, 224),),
+        str(tmp),
+        dynamo=False,
+        training=torch.onnx.TrainingMode.PRESERVE,
+        do_constant_folding=False,
+        opset_version=17,
+        input_names=["input"],
+        output_names=["logits"],
+        dynamic_axes={"input": {0: "n"}, "logits": {0: "n"}},
+    )
     os.replace(tmp, path)
     return path
 
@@ -99,8 +120,18 @@ def photos() -> list[np.ndarray]:
     from sklearn.datasets import load_sample_images
 
     folder = Path(skimage.__file__).parent / "data"
-    names = ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png",
-             "hubble_deep_field.jpg", "ihc.png", "retina.jpg", "color.png", "logo.png"]
+    names = [
+        "astronaut.png",
+        "chelsea.png",
+        "coffee.png",
+        "rocket.jpg",
+        "motorcycle_left.png",
+        "hubble_deep_field.jpg",
+        "ihc.png",
+        "retina.jpg",
+        "color.png",
+        "logo.png",
+    ]
     out = []
     for name in names:
         p = folder / name
@@ -122,7 +153,9 @@ def crops(count: int, seed: int) -> np.ndarray:
         h, w = img.shape[:2]
         side = int(min(h, w) * rng.uniform(0.2, 1.0))
         top, left = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
-        patch = Image.fromarray(img[top:top + side, left:left + side]).resize((224, 224), Image.Resampling.BILINEAR)
+        patch = Image.fromarray(img[top : top + side, left : left + side]).resize(
+            (224, 224), Image.Resampling.BILINEAR
+        )
         a = (np.asarray(patch, np.float32) / 255.0 - MEAN) / STD
         out[i] = a.transpose(2, 0, 1)
     return out

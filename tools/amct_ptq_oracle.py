@@ -42,24 +42,32 @@ BATCH = 4  # samples per calibration batch
 CASES: dict[str, dict[str, Any]] = {
     "cnn_default": {"model": "cnn", "cfg": "batch_num: 2\n"},
     "cnn_symmetric": {"model": "cnn", "cfg": "batch_num: 2\nactivation_offset: false\n"},
-    "cnn_per_tensor": {"model": "cnn", "cfg": (
-        "batch_num: 3\n"
-        "common_config {\n"
-        "    arq_quantize { channel_wise: false }\n"
-        "    ifmr_quantize {\n"
-        "        search_range_start: 0.8\n        search_range_end: 1.2\n        search_step: 0.02\n"
-        "        max_percentile: 0.9999\n        min_percentile: 0.9999\n        asymmetric: true\n"
-        "    }\n"
-        "}\n")},
-    "dw_symmetric_overrides": {"model": "dw", "cfg": (
-        "batch_num: 2\nactivation_offset: false\n"
-        "skip_layers: \"conv3\"\n"
-        "override_layer_configs {\n    layer_name: \"fc\"\n    calibration_config {\n"
-        "        arq_quantize { channel_wise: false }\n"
-        "        ifmr_quantize { asymmetric: true search_range_start: 0.7 search_range_end: 1.3 "
-        "search_step: 0.02 }\n"
-        "    }\n}\n"),
-        "types": {"Conv2d": "Conv"}},
+    "cnn_per_tensor": {
+        "model": "cnn",
+        "cfg": (
+            "batch_num: 3\n"
+            "common_config {\n"
+            "    arq_quantize { channel_wise: false }\n"
+            "    ifmr_quantize {\n"
+            "        search_range_start: 0.8\n        search_range_end: 1.2\n        search_step: 0.02\n"
+            "        max_percentile: 0.9999\n        min_percentile: 0.9999\n        asymmetric: true\n"
+            "    }\n"
+            "}\n"
+        ),
+    },
+    "dw_symmetric_overrides": {
+        "model": "dw",
+        "cfg": (
+            "batch_num: 2\nactivation_offset: false\n"
+            'skip_layers: "conv3"\n'
+            'override_layer_configs {\n    layer_name: "fc"\n    calibration_config {\n'
+            "        arq_quantize { channel_wise: false }\n"
+            "        ifmr_quantize { asymmetric: true search_range_start: 0.7 search_range_end: 1.3 "
+            "search_step: 0.02 }\n"
+            "    }\n}\n"
+        ),
+        "types": {"Conv2d": "Conv"},
+    },
     "dw_default": {"model": "dw", "cfg": "batch_num: 2\n"},
 }
 
@@ -150,9 +158,18 @@ def export_onnx(model: Any, sample: Any, path: Path) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         raw = os.path.join(tmp, "raw.onnx")
-        torch.onnx.export(model, (sample,), raw, dynamo=False, training=torch.onnx.TrainingMode.PRESERVE,
-                          do_constant_folding=False, opset_version=17, input_names=["input"],
-                          output_names=["output"], dynamic_axes={"input": {0: "n"}, "output": {0: "n"}})
+        torch.onnx.export(
+            model,
+            (sample,),
+            raw,
+            dynamo=False,
+            training=torch.onnx.TrainingMode.PRESERVE,
+            do_constant_folding=False,
+            opset_version=17,
+            input_names=["input"],
+            output_names=["output"],
+            dynamic_axes={"input": {0: "n"}, "output": {0: "n"}},
+        )
         proto = onnx.load(raw)
     for node in proto.graph.node:
         parts = node.name.strip("/").split("/")
@@ -182,11 +199,18 @@ def run_amct(name: str, case: dict[str, Any], work: Path) -> dict[str, Any]:
     calibration = amct.quantize_model(config, str(work / "modified.onnx"), record, model, sample)
     with torch.no_grad():
         for i in range(n):
-            calibration(data[i * BATCH:(i + 1) * BATCH])
+            calibration(data[i * BATCH : (i + 1) * BATCH])
     amct.save_model(str(work / "modified.onnx"), record, str(work / "out"))
     records = read_record(Path(record).read_text(encoding="utf-8"))
-    return {key: {"scale_d": r.scale_d, "offset_d": r.offset_d, "scale_w": list(r.scale_w),
-                  "offset_w": list(r.offset_w)} for key, r in records.items()}
+    return {
+        key: {
+            "scale_d": r.scale_d,
+            "offset_d": r.offset_d,
+            "scale_w": list(r.scale_w),
+            "offset_w": list(r.offset_w),
+        }
+        for key, r in records.items()
+    }
 
 
 def _child(args: tuple[str, str]) -> tuple[str, dict[str, Any] | str]:

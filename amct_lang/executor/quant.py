@@ -23,6 +23,7 @@ so the numbers equal AMCT's record to the last bit where the inputs do.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,8 +52,14 @@ def _along(v: np.ndarray | float, ndim: int, axis: int | None) -> np.ndarray:
     return arr.reshape(shape)
 
 
-def quantize(x: np.ndarray, scale: np.ndarray | float, offset: np.ndarray | int = 0, *, bits: int = 8,
-             axis: int | None = None) -> np.ndarray:
+def quantize(
+    x: np.ndarray,
+    scale: np.ndarray | float,
+    offset: np.ndarray | int = 0,
+    *,
+    bits: int = 8,
+    axis: int | None = None,
+) -> np.ndarray:
     """q = clamp(round(x / scale) + offset) (round half to even), as int32: ONNX QuantizeLinear."""
     x = np.asarray(x, dtype=np.float32)
     s = _along(np.asarray(scale, dtype=np.float32), x.ndim, axis)
@@ -61,8 +68,9 @@ def quantize(x: np.ndarray, scale: np.ndarray | float, offset: np.ndarray | int 
     return np.clip(np.rint(x / s) + o, lo, hi).astype(np.int32)
 
 
-def dequantize(q: np.ndarray, scale: np.ndarray | float, offset: np.ndarray | int = 0, *,
-               axis: int | None = None) -> np.ndarray:
+def dequantize(
+    q: np.ndarray, scale: np.ndarray | float, offset: np.ndarray | int = 0, *, axis: int | None = None
+) -> np.ndarray:
     """x' = (q - offset) * scale, in float32."""
     q = np.asarray(q)
     s = _along(np.asarray(scale, dtype=np.float32), q.ndim, axis)
@@ -70,14 +78,21 @@ def dequantize(q: np.ndarray, scale: np.ndarray | float, offset: np.ndarray | in
     return ((q.astype(np.float32) - o) * s).astype(np.float32)
 
 
-def fake_quantize(x: np.ndarray, scale: np.ndarray | float, offset: np.ndarray | int = 0, *,
-                  bits: int = 8, axis: int | None = None) -> np.ndarray:
+def fake_quantize(
+    x: np.ndarray,
+    scale: np.ndarray | float,
+    offset: np.ndarray | int = 0,
+    *,
+    bits: int = 8,
+    axis: int | None = None,
+) -> np.ndarray:
     """dequantize(quantize(x)): the value the quantized model computes with."""
     return dequantize(quantize(x, scale, offset, bits=bits, axis=axis), scale, offset, axis=axis)
 
 
-def apply_epsilon(scale: np.ndarray, offset: np.ndarray, *, asymmetric: bool, bits: int = 8
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def apply_epsilon(
+    scale: np.ndarray, offset: np.ndarray, *, asymmetric: bool, bits: int = 8
+) -> tuple[np.ndarray, np.ndarray]:
     """A scale below FLT_EPSILON becomes 1 (asymmetric: its offset becomes -2^(b-1))."""
     scale = np.asarray(scale, dtype=np.float32)
     offset = np.asarray(offset)
@@ -87,8 +102,9 @@ def apply_epsilon(scale: np.ndarray, offset: np.ndarray, *, asymmetric: bool, bi
     return np.where(tiny, np.float32(1.0), scale).astype(np.float32), offset
 
 
-def scale_offset(data_max: np.ndarray | float, data_min: np.ndarray | float, *, asymmetric: bool,
-                 bits: int = 8) -> tuple[np.ndarray, np.ndarray]:
+def scale_offset(
+    data_max: np.ndarray | float, data_min: np.ndarray | float, *, asymmetric: bool, bits: int = 8
+) -> tuple[np.ndarray, np.ndarray]:
     """(scale, offset) from a range, elementwise over arrays of maxima and minima.
 
     Asymmetric: the range is widened to hold 0, scale = (max - min) / (2^b - 1),
@@ -131,8 +147,11 @@ class WeightQuant:
         """q * scale (minus offset), in float32: the weight the fake-quant model computes with."""
         rows = self.q.reshape(self.q.shape[0], -1).astype(np.float32)
         s = self.scale.reshape(-1, 1) if self.channel_wise else self.scale.reshape(())
-        o = self.offset.astype(np.float32).reshape(-1, 1) if self.channel_wise else \
-            self.offset.astype(np.float32).reshape(())
+        o = (
+            self.offset.astype(np.float32).reshape(-1, 1)
+            if self.channel_wise
+            else self.offset.astype(np.float32).reshape(())
+        )
         return ((rows - o) * s).astype(np.float32).reshape(self.q.shape)
 
 
@@ -198,8 +217,9 @@ def percentile_rank(n: int, p: float) -> int:
     return max(1, n - int(p * n))
 
 
-def _candidates(max_value: np.float32, min_value: np.float32, params: IfmrParams
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _candidates(
+    max_value: np.float32, min_value: np.float32, params: IfmrParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(max candidates, min side per candidate, scales), float32, as AMCT forms them."""
     bits = params.bits
     ratios = search_ratios(params.search_start, params.search_end, params.search_step)
@@ -218,16 +238,35 @@ def _candidates(max_value: np.float32, min_value: np.float32, params: IfmrParams
     return cands, lows, scales
 
 
-def _finish(index: int, cands: np.ndarray, lows: np.ndarray, scales: np.ndarray, losses: np.ndarray,
-            max_value: np.float32, min_value: np.float32, params: IfmrParams, count: int,
-            exact: bool) -> ActQuant:
+def _finish(
+    index: int,
+    cands: np.ndarray,
+    lows: np.ndarray,
+    scales: np.ndarray,
+    losses: np.ndarray,
+    max_value: np.float32,
+    min_value: np.float32,
+    params: IfmrParams,
+    count: int,
+    exact: bool,
+) -> ActQuant:
     scale = np.float32(scales[index])
     if params.asymmetric:
         offset = int(-np.rint(np.float32(min_value) / scale) - (1 << (params.bits - 1)))
     else:
         offset = 0
-    return ActQuant(float(scale), offset, float(cands[index]), float(lows[index]), float(max_value),
-                    float(min_value), index, losses, count, exact)
+    return ActQuant(
+        float(scale),
+        offset,
+        float(cands[index]),
+        float(lows[index]),
+        float(max_value),
+        float(min_value),
+        index,
+        losses,
+        count,
+        exact,
+    )
 
 
 _CHUNK = 1 << 20  # values per block of the exact loss (bounds the temporaries)
@@ -248,7 +287,7 @@ def ifmr(data: np.ndarray, params: IfmrParams) -> ActQuant:
     cands, lows, scales = _candidates(max_value, min_value, params)
     sums = np.zeros(cands.size, dtype=np.float64)
     for start in range(0, n, _CHUNK):
-        block = x[start:start + _CHUNK]
+        block = x[start : start + _CHUNK]
         for i in range(cands.size):
             q = np.rint(np.clip(block, lows[i], cands[i]) / scales[i]) * scales[i]
             d = q - block
@@ -320,8 +359,11 @@ class _Extreme:
         step = max(1, x.size // 65536)
         sample = x[::step]
         r = min(sample.size, k // step + 16)
-        t = np.float32(np.partition(sample, sample.size - r)[sample.size - r] if self.largest
-                       else np.partition(sample, r - 1)[r - 1])
+        t = np.float32(
+            np.partition(sample, sample.size - r)[sample.size - r]
+            if self.largest
+            else np.partition(sample, r - 1)[r - 1]
+        )
         sel = self._beyond(x, t)
         if sel.size >= k:
             return sel
@@ -330,8 +372,9 @@ class _Extreme:
             return np.concatenate([sel, np.full(k - sel.size, t, np.float32)])
         return x
 
-    def update(self, x: np.ndarray, extreme: np.float32, subset: np.ndarray | None = None
-               ) -> tuple[np.float32, int] | None:
+    def update(
+        self, x: np.ndarray, extreme: np.float32, subset: np.ndarray | None = None
+    ) -> tuple[np.float32, int] | None:
         """Add a batch whose most extreme value (max or min) is `extreme`. `subset`, when given, holds
         every value of x beyond the current threshold. Returns the previous peak and its count when
         the batch goes beyond it."""
@@ -357,8 +400,11 @@ class _Extreme:
         merged = np.concatenate([self.values, sel])
         if merged.size > self.k:
             cut = merged.size - self.k
-            merged = (np.partition(merged, cut)[cut:] if self.largest
-                      else np.partition(merged, self.k - 1)[:self.k])
+            merged = (
+                np.partition(merged, cut)[cut:]
+                if self.largest
+                else np.partition(merged, self.k - 1)[: self.k]
+            )
         merged = np.sort(merged)
         self.values = merged if self.largest else merged[::-1].copy()
         return dropped
@@ -386,8 +432,14 @@ class IfmrStream:
     `expected` is the total count when known ahead: it sizes the top-k buffers (a longer run keeps
     its percentiles exact as long as the buffers hold the rank it needs)."""
 
-    def __init__(self, params: IfmrParams, *, exact: bool = False, expected: int | None = None,
-                 sample: int | None = _SAMPLE) -> None:
+    def __init__(
+        self,
+        params: IfmrParams,
+        *,
+        exact: bool = False,
+        expected: int | None = None,
+        sample: int | None = _SAMPLE,
+    ) -> None:
         self.params = params
         self.exact = exact
         self.sample = sample
@@ -444,8 +496,9 @@ class IfmrStream:
         sub = x[::stride]
         self._count(self._drop_peaks(sub[~mask[::stride]]), stride)
 
-    def _extremes(self, x: np.ndarray, hi: np.float32, lo: np.float32, up: np.ndarray | None,
-                  down: np.ndarray | None) -> None:
+    def _extremes(
+        self, x: np.ndarray, hi: np.float32, lo: np.float32, up: np.ndarray | None, down: np.ndarray | None
+    ) -> None:
         assert self.top is not None and self.bottom is not None
         for side, extreme, subset in ((self.top, hi, up), (self.bottom, lo, down)):
             dropped = side.update(x, extreme, subset)
@@ -495,8 +548,9 @@ class IfmrStream:
             peaks = peaks[:1]  # constant data: one point
         losses = histogram_losses(hist, cands, lows, scales, peaks)
         index = int(np.argmin(losses))
-        return _finish(index, cands, lows, scales, losses, max_value, min_value, self.params, self.count,
-                       False)
+        return _finish(
+            index, cands, lows, scales, losses, max_value, min_value, self.params, self.count, False
+        )
 
 
 def _cube(x: np.ndarray) -> np.ndarray:
@@ -522,8 +576,13 @@ def _point_error(x: float, cands: np.ndarray, lows: np.ndarray, scales: np.ndarr
     return ((q - v).astype(np.float64)) ** 2
 
 
-def histogram_losses(hist: np.ndarray, cands: np.ndarray, lows: np.ndarray, scales: np.ndarray,
-                     points: list[tuple[float, float]] = ()) -> np.ndarray:  # type: ignore[assignment]
+def histogram_losses(
+    hist: np.ndarray,
+    cands: np.ndarray,
+    lows: np.ndarray,
+    scales: np.ndarray,
+    points: Sequence[tuple[float, float]] = (),
+) -> np.ndarray:
     """Mean over the values of (round(clamp(x, low, cand) / s) · s - x)^2 per candidate, from a
     log-linear histogram (`IfmrStream`), values spread evenly within each bin, plus `points`
     ((value, count) point masses, not in the histogram, counted exactly).
@@ -554,15 +613,18 @@ def histogram_losses(hist: np.ndarray, cands: np.ndarray, lows: np.ndarray, scal
     q_hi = np.rint(cands / scales).astype(np.float64).reshape(-1, 1) * s  # the clip values, quantized
     q_lo = np.rint(lows / scales).astype(np.float64).reshape(-1, 1) * s
     p_mid, q_mid = np.maximum(a, low), np.minimum(b, c)
-    inside = np.where(q_mid > p_mid, s ** 3 * (_sawtooth_integral(q_mid / s) - _sawtooth_integral(p_mid / s)), 0.0)
+    inside = np.where(
+        q_mid > p_mid, s**3 * (_sawtooth_integral(q_mid / s) - _sawtooth_integral(p_mid / s)), 0.0
+    )
     below = _const_integral(a, np.minimum(b, low), q_lo)
     above = _const_integral(np.maximum(a, c), b, q_hi)
     out = base + ((inside + below + above) / width) @ counts
     return (out + point_sum) / max(total, 1.0)
 
 
-def _coarsen(a: np.ndarray, b: np.ndarray, counts: np.ndarray, cell: float
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _coarsen(
+    a: np.ndarray, b: np.ndarray, counts: np.ndarray, cell: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bins narrower than `cell` merged onto a grid of that width (their values spread over the cell):
     at 1/32 of the smallest candidate step the loss barely changes, and the work shrinks to a few
     thousand bins whatever the data's range."""
@@ -572,8 +634,11 @@ def _coarsen(a: np.ndarray, b: np.ndarray, counts: np.ndarray, cell: float
     index = np.floor((a[narrow] + b[narrow]) / (2 * cell))
     cells, inverse = np.unique(index, return_inverse=True)
     merged = np.bincount(inverse, weights=counts[narrow])
-    return (np.concatenate([cells * cell, a[~narrow]]), np.concatenate([(cells + 1) * cell, b[~narrow]]),
-            np.concatenate([merged, counts[~narrow]]))
+    return (
+        np.concatenate([cells * cell, a[~narrow]]),
+        np.concatenate([(cells + 1) * cell, b[~narrow]]),
+        np.concatenate([merged, counts[~narrow]]),
+    )
 
 
 # -- HFMG: activations by histogram merging (calibration-onnx hfmg_quantize) --------------------------
@@ -586,8 +651,9 @@ def _histc(x: np.ndarray, bins: int, lo: np.float32, hi: np.float32) -> np.ndarr
     return np.bincount(pos, minlength=bins).astype(np.float64)
 
 
-def _merge_into(old: np.ndarray, old_lo: np.float32, old_hi: np.float32, new: np.ndarray,
-                lo: np.float32, hi: np.float32) -> np.ndarray:
+def _merge_into(
+    old: np.ndarray, old_lo: np.float32, old_hi: np.float32, new: np.ndarray, lo: np.float32, hi: np.float32
+) -> np.ndarray:
     """AMCT's hfmg_merge_inter: the old histogram's counts reallocated into the new range's bins,
     a bin that spans two new bins split in proportion (values assumed even within a bin)."""
     bins = old.size
@@ -650,8 +716,18 @@ class HfmgStream:
         clip_min = np.float32(self.lo + np.float32(left) * width)
         clip_max = np.float32(self.lo + np.float32(right + 1) * width)
         scale, offset = scale_offset(clip_max, clip_min, asymmetric=self.asymmetric, bits=self.bits)
-        return ActQuant(float(scale), int(offset), float(clip_max), float(clip_min), float(self.hi),
-                        float(self.lo), 0, np.zeros(0), self.count, True)
+        return ActQuant(
+            float(scale),
+            int(offset),
+            float(clip_max),
+            float(clip_min),
+            float(self.hi),
+            float(self.lo),
+            0,
+            np.zeros(0),
+            self.count,
+            True,
+        )
 
 
 def _hfmg_search_ranges(hist: np.ndarray) -> list[tuple[int, int]]:
@@ -679,7 +755,7 @@ def _hfmg_search_ranges(hist: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _hfmg_norm(begin: np.ndarray, end: np.ndarray, density: np.ndarray) -> np.ndarray:
-    return (end ** 3 - begin ** 3) / 3 * density
+    return (end**3 - begin**3) / 3 * density
 
 
 def _hfmg_best_range(hist: np.ndarray, lo: np.float32, hi: np.float32, dst_bins: int) -> tuple[int, int]:
@@ -691,7 +767,7 @@ def _hfmg_best_range(hist: np.ndarray, lo: np.float32, hi: np.float32, dst_bins:
     width = np.float32((hi - lo) / np.float32(n))
     r = np.asarray(ranges, dtype=np.float32)
     density = (hist.astype(np.float32) / width).reshape(-1, 1)
-    losses = [_hfmg_losses(r[i:i + 256], n, width, density, dst_bins) for i in range(0, len(r), 256)]
+    losses = [_hfmg_losses(r[i : i + 256], n, width, density, dst_bins) for i in range(0, len(r), 256)]
     best = int(np.argmin(np.concatenate(losses)))
     return int(r[best, 0]), int(r[best, 1])
 

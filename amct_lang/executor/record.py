@@ -90,6 +90,8 @@ def read_record(text: str) -> dict[str, LayerRecord]:
         out[entry.key] = LayerRecord(
             float(v.scale_d) if v.HasField("scale_d") else None,
             int(v.offset_d) if v.HasField("offset_d") else None,
-            tuple(float(s) for s in v.scale_w), tuple(int(o) for o in v.offset_w),
-            v.dst_type if v.HasField("dst_type") else None)
+            tuple(float(s) for s in v.scale_w),
+            tuple(int(o) for o in v.offset_w),
+            v.dst_type if v.HasField("dst_type") else None,
+        )
     return out

@@ -45,8 +45,9 @@ class Observer:
             if p.algorithm == "hfmg":
                 self.stream = HfmgStream(p.num_of_bins, asymmetric=p.ifmr.asymmetric, bits=p.ifmr.bits)
             else:
-                self.stream = IfmrStream(p.ifmr, exact=self.exact,
-                                         expected=array.size * self.batch_num * len(self.tensors))
+                self.stream = IfmrStream(
+                    p.ifmr, exact=self.exact, expected=array.size * self.batch_num * len(self.tensors)
+                )
         self.stream.update(array)
         self.values += array.size
 
@@ -66,13 +67,20 @@ def observers(plan: Plan, exact: bool) -> list[Observer]:
     by_node: dict[str, list[Any]] = {}
     for t in plan.tensors:
         by_node.setdefault(t.node, []).append(t)
-    for node, entries in by_node.items():
+    for entries in by_node.values():
         indexes = {t.input_index for t in entries}
         if plan.joint_quant and entries[0].op_type == "Add" and {0, 1} <= indexes:
             # joint_quant [design]: both inputs of an Add share one scale, IFMR on their union
             first = next(t for t in entries if t.input_index == 0)
-            out.append(Observer([t.key for t in entries], [t.tensor for t in entries], first.activation, exact,
-                                plan.batch_num))
+            out.append(
+                Observer(
+                    [t.key for t in entries],
+                    [t.tensor for t in entries],
+                    first.activation,
+                    exact,
+                    plan.batch_num,
+                )
+            )
             continue
         for t in entries:
             out.append(Observer([t.key], [t.tensor], t.activation, exact, plan.batch_num))
@@ -143,8 +151,15 @@ def run_batch(sess: Any, names: list[str], batch: dict[str, np.ndarray], index: 
         raise PtqError(f"batch {index + 1}: onnxruntime failed on the data: {first}") from None
 
 
-def calibrate(fused: Graph, plan: Plan, weights: dict[str, WeightResult], batches: Iterable[dict[str, Any]],
-              *, exact: bool = False, progress: Progress = no_progress) -> Calibration:
+def calibrate(
+    fused: Graph,
+    plan: Plan,
+    weights: dict[str, WeightResult],
+    batches: Iterable[dict[str, Any]],
+    *,
+    exact: bool = False,
+    progress: Progress = no_progress,
+) -> Calibration:
     obs = observers(plan, exact)
     graph_inputs = {i.name for i in fused.proto.graph.input}
     wanted = sorted({t for o in obs for t in o.tensors if t not in graph_inputs})
@@ -163,8 +178,10 @@ def calibrate(fused: Graph, plan: Plan, weights: dict[str, WeightResult], batche
                 try:
                     o.update(array)
                 except ValueError:
-                    raise PtqError(f"batch {count}: the input of {', '.join(o.keys)} ('{tensor}') holds NaN or "
-                                   "infinity; check the calibration data and the model") from None
+                    raise PtqError(
+                        f"batch {count}: the input of {', '.join(o.keys)} ('{tensor}') holds NaN or "
+                        "infinity; check the calibration data and the model"
+                    ) from None
         del outputs
     if count == 0:
         raise PtqError("the calibration data gave no batch")

@@ -55,13 +55,16 @@ def input_specs(graph: Graph) -> list[InputSpec]:
     for inp in graph.inputs:
         t = inp.type.tensor_type
         dtype = np.dtype(helper.tensor_dtype_to_np_dtype(t.elem_type))
-        dims = tuple(d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else None for d in t.shape.dim)
+        dims = tuple(
+            d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else None for d in t.shape.dim
+        )
         specs.append(InputSpec(inp.name, dtype, dims))
     return specs
 
 
-def load(path: str | os.PathLike[str], specs: list[InputSpec], images: ImageOptions | None = None
-         ) -> dict[str, np.ndarray]:
+def load(
+    path: str | os.PathLike[str], specs: list[InputSpec], images: ImageOptions | None = None
+) -> dict[str, np.ndarray]:
     """The samples at `path`, keyed by input name (first axis = samples)."""
     p = Path(path)
     if not p.exists():
@@ -87,8 +90,10 @@ def load(path: str | os.PathLike[str], specs: list[InputSpec], images: ImageOpti
             return {spec.name: _stack(arrays, p)}
         if ranks == {full}:
             return {spec.name: _concat(arrays, p)}
-        raise PtqError(f"{p}: the .npy files must each hold one sample ({full - 1}-D) or a batch ({full}-D) "
-                       f"of input '{spec.name}'; they are {sorted(ranks)}-D")
+        raise PtqError(
+            f"{p}: the .npy files must each hold one sample ({full - 1}-D) or a batch ({full}-D) "
+            f"of input '{spec.name}'; they are {sorted(ranks)}-D"
+        )
     if pictures:
         return {_only(specs, p).name: read_images(pictures, images or ImageOptions())}
     raise PtqError(f"{p}: the folder holds no .npy files and no images")
@@ -96,8 +101,10 @@ def load(path: str | os.PathLike[str], specs: list[InputSpec], images: ImageOpti
 
 def _only(specs: list[InputSpec], p: Path) -> InputSpec:
     if len(specs) != 1:
-        raise PtqError(f"{p}: the model has {len(specs)} inputs ({', '.join(s.name for s in specs)}); give an "
-                       ".npz keyed by input name, or one .npy per input named after it")
+        raise PtqError(
+            f"{p}: the model has {len(specs)} inputs ({', '.join(s.name for s in specs)}); give an "
+            ".npz keyed by input name, or one .npy per input named after it"
+        )
     return specs[0]
 
 
@@ -149,7 +156,7 @@ def read_images(files: list[Path], opt: ImageOptions) -> np.ndarray:
         if opt.resize:
             w, h = img.size
             ratio = opt.resize / min(w, h)
-            img = img.resize((max(1, round(w * ratio)), max(1, round(h * ratio))), Image.BILINEAR)
+            img = img.resize((max(1, round(w * ratio)), max(1, round(h * ratio))), Image.Resampling.BILINEAR)
         if opt.crop:
             w, h = img.size
             if w < opt.crop or h < opt.crop:
@@ -163,8 +170,10 @@ def read_images(files: list[Path], opt: ImageOptions) -> np.ndarray:
         out.append(a.transpose(2, 0, 1) if opt.layout.upper() == "NCHW" else a)
     shapes = {a.shape for a in out}
     if len(shapes) > 1:
-        raise PtqError(f"the images have different sizes after preprocessing ({sorted(shapes)[:3]}); give "
-                       "--resize and --crop")
+        raise PtqError(
+            f"the images have different sizes after preprocessing ({sorted(shapes)[:3]}); give "
+            "--resize and --crop"
+        )
     return np.ascontiguousarray(np.stack(out), dtype=np.float32)
 
 
@@ -177,12 +186,16 @@ def check_sample(spec: InputSpec, array: np.ndarray, what: str) -> np.ndarray:
         else:
             raise PtqError(f"{what}: input '{spec.name}' takes {spec.dtype}, the data is {array.dtype}")
     if array.ndim != len(spec.shape):
-        raise PtqError(f"{what}: input '{spec.name}' takes {len(spec.shape)}-D batches "
-                       f"{_shape_text(spec.shape)}, the data is {array.ndim}-D {tuple(array.shape)}")
+        raise PtqError(
+            f"{what}: input '{spec.name}' takes {len(spec.shape)}-D batches "
+            f"{_shape_text(spec.shape)}, the data is {array.ndim}-D {tuple(array.shape)}"
+        )
     for i, (want, got) in enumerate(zip(spec.shape[1:], array.shape[1:], strict=True)):
         if want is not None and want != got:
-            raise PtqError(f"{what}: input '{spec.name}' takes samples of shape {_shape_text(spec.shape[1:])}, "
-                           f"the data's are {tuple(array.shape[1:])} (axis {i + 1} differs)")
+            raise PtqError(
+                f"{what}: input '{spec.name}' takes samples of shape {_shape_text(spec.shape[1:])}, "
+                f"the data's are {tuple(array.shape[1:])} (axis {i + 1} differs)"
+            )
     if not np.issubdtype(array.dtype, np.floating) or np.all(np.isfinite(array)):
         return array
     raise PtqError(f"{what}: input '{spec.name}' holds NaN or infinity")
@@ -198,11 +211,15 @@ def check_names(keys: Iterable[str], specs: list[InputSpec], what: str) -> None:
     missing = [n for n in names if n not in keys]
     extra = [k for k in keys if k not in names]
     if missing:
-        raise PtqError(f"{what}: no data for model input {', '.join(repr(m) for m in missing)} (the data has "
-                       f"{', '.join(repr(k) for k in keys) or 'nothing'}); key arrays by the model's input names")
+        raise PtqError(
+            f"{what}: no data for model input {', '.join(repr(m) for m in missing)} (the data has "
+            f"{', '.join(repr(k) for k in keys) or 'nothing'}); key arrays by the model's input names"
+        )
     if extra:
-        raise PtqError(f"{what}: {', '.join(repr(e) for e in extra)} is not a model input (the inputs are "
-                       f"{', '.join(repr(n) for n in names)})")
+        raise PtqError(
+            f"{what}: {', '.join(repr(e) for e in extra)} is not a model input (the inputs are "
+            f"{', '.join(repr(n) for n in names)})"
+        )
 
 
 def batch_size_for(specs: list[InputSpec], wanted: int | None) -> int:
@@ -219,8 +236,9 @@ def batch_size_for(specs: list[InputSpec], wanted: int | None) -> int:
     return wanted or 16
 
 
-def batches_from_arrays(arrays: dict[str, np.ndarray], specs: list[InputSpec], batch_size: int,
-                        batch_num: int, what: str) -> list[dict[str, np.ndarray]]:
+def batches_from_arrays(
+    arrays: dict[str, np.ndarray], specs: list[InputSpec], batch_size: int, batch_num: int, what: str
+) -> list[dict[str, np.ndarray]]:
     """`batch_num` batches of `batch_size` samples, checked."""
     check_names(arrays, specs, what)
     counts = {k: int(np.asarray(v).shape[0]) if np.asarray(v).ndim else 0 for k, v in arrays.items()}
@@ -229,18 +247,23 @@ def batches_from_arrays(arrays: dict[str, np.ndarray], specs: list[InputSpec], b
     have = next(iter(counts.values()), 0)
     need = batch_size * batch_num
     if have < need:
-        raise PtqError(f"{what}: batch_num {batch_num} x batch size {batch_size} needs {need} samples, the data "
-                       f"has {have}: give more samples, or lower --batch-num / --batch-size")
+        raise PtqError(
+            f"{what}: batch_num {batch_num} x batch size {batch_size} needs {need} samples, the data "
+            f"has {have}: give more samples, or lower --batch-num / --batch-size"
+        )
     out = []
     for b in range(batch_num):
-        part = {s.name: check_sample(s, arrays[s.name][b * batch_size:(b + 1) * batch_size], what)
-                for s in specs}
+        part = {
+            s.name: check_sample(s, arrays[s.name][b * batch_size : (b + 1) * batch_size], what)
+            for s in specs
+        }
         out.append(part)
     return out
 
 
-def batches_from_iterable(batches: Iterable[Any], specs: list[InputSpec], batch_num: int
-                          ) -> Iterator[dict[str, np.ndarray]]:
+def batches_from_iterable(
+    batches: Iterable[Any], specs: list[InputSpec], batch_num: int
+) -> Iterator[dict[str, np.ndarray]]:
     """Check the caller's batches (dicts of arrays, or one array for a one-input model) lazily; stop
     after `batch_num`; too few is an error at the end."""
     seen = 0
@@ -249,12 +272,15 @@ def batches_from_iterable(batches: Iterable[Any], specs: list[InputSpec], batch_
             return
         if not isinstance(batch, dict):
             if len(specs) != 1:
-                raise PtqError(f"batch {seen + 1}: the model has {len(specs)} inputs; give dicts keyed by name")
+                raise PtqError(
+                    f"batch {seen + 1}: the model has {len(specs)} inputs; give dicts keyed by name"
+                )
             batch = {specs[0].name: batch}
         what = f"batch {seen + 1}"
         check_names(batch, specs, what)
         yield {s.name: check_sample(s, batch[s.name], what) for s in specs}
         seen += 1
     if seen < batch_num:
-        raise PtqError(f"batch_num is {batch_num} but the data gave {seen} batch(es): give more, or lower "
-                       "batch_num")
+        raise PtqError(
+            f"batch_num is {batch_num} but the data gave {seen} batch(es): give more, or lower batch_num"
+        )

@@ -15,9 +15,18 @@ import numpy as np
 from .graph import Graph, index
 
 
-def fold(w: np.ndarray, b: np.ndarray | None, gamma: np.ndarray, beta: np.ndarray, mean: np.ndarray,
-         var: np.ndarray, eps: float, *, transposed: bool = False, group: int = 1
-         ) -> tuple[np.ndarray, np.ndarray]:
+def fold(
+    w: np.ndarray,
+    b: np.ndarray | None,
+    gamma: np.ndarray,
+    beta: np.ndarray,
+    mean: np.ndarray,
+    var: np.ndarray,
+    eps: float,
+    *,
+    transposed: bool = False,
+    group: int = 1,
+) -> tuple[np.ndarray, np.ndarray]:
     """(w', b') of a conv followed by a BatchNormalization, float32 in torch's order."""
     f32 = np.float32
     w = w.astype(f32)
@@ -63,17 +72,30 @@ def fold_batchnorms(graph: Graph, allowed: dict[str, bool]) -> tuple[Graph, list
         w = graph.constant(node.input[1])
         b = graph.constant(node.input[2]) if len(node.input) > 2 and node.input[2] else None
         attrs = {a.name: a for a in bn.attribute}
-        if w is None or any(p is None for p in params) or (len(node.input) > 2 and node.input[2] and b is None):
+        if (
+            w is None
+            or any(p is None for p in params)
+            or (len(node.input) > 2 and node.input[2] and b is None)
+        ):
             continue
         if "training_mode" in attrs and attrs["training_mode"].i:
             continue
         if any(o for o in bn.output[1:]):
             continue
-        gamma, beta, mean, var = params  # type: ignore[misc]
+        gamma, beta, mean, var = (p for p in params if p is not None)
         eps = attrs["epsilon"].f if "epsilon" in attrs else 1e-5
         group = next((a.i for a in node.attribute if a.name == "group"), 1)
-        new_w, new_b = fold(w, b, gamma, beta, mean, var, eps,  # type: ignore[arg-type]
-                            transposed=node.op_type == "ConvTranspose", group=group)
+        new_w, new_b = fold(
+            w,
+            b,
+            gamma,
+            beta,
+            mean,
+            var,
+            eps,
+            transposed=node.op_type == "ConvTranspose",
+            group=group,
+        )
         w_name, b_name = _fresh(f"{node.name}.fused_weight", taken), _fresh(f"{node.name}.fused_bias", taken)
         g.initializer.append(numpy_helper.from_array(new_w, w_name))
         g.initializer.append(numpy_helper.from_array(new_b, b_name))

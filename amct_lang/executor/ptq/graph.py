@@ -17,11 +17,30 @@ import numpy as np
 from .errors import PtqError
 
 # Ops that only a quantized model holds: quantizing again would stack grids.
-QUANTIZED_OPS = frozenset({
-    "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "QLinearConv", "QLinearMatMul",
-    "ConvInteger", "MatMulInteger", "QLinearAdd", "QLinearMul", "QLinearAveragePool",
-    "QLinearGlobalAveragePool", "QLinearConcat", "QLinearSigmoid", "QLinearLeakyRelu", "QGemm",
-    "DynamicQuantizeMatMul", "MatMulIntegerToFloat", "AscendQuant", "AscendDequant", "AscendAntiQuant"})
+QUANTIZED_OPS = frozenset(
+    {
+        "QuantizeLinear",
+        "DequantizeLinear",
+        "DynamicQuantizeLinear",
+        "QLinearConv",
+        "QLinearMatMul",
+        "ConvInteger",
+        "MatMulInteger",
+        "QLinearAdd",
+        "QLinearMul",
+        "QLinearAveragePool",
+        "QLinearGlobalAveragePool",
+        "QLinearConcat",
+        "QLinearSigmoid",
+        "QLinearLeakyRelu",
+        "QGemm",
+        "DynamicQuantizeMatMul",
+        "MatMulIntegerToFloat",
+        "AscendQuant",
+        "AscendDequant",
+        "AscendAntiQuant",
+    }
+)
 NAMED_OPS = frozenset({"Conv", "ConvTranspose", "Gemm", "MatMul", "AveragePool", "MaxPool", "Add"})
 
 
@@ -68,8 +87,10 @@ def _read(path: Path) -> Any:
     try:
         proto = onnx.load(str(path), load_external_data=False)
     except Exception as exc:  # noqa: BLE001 - any decoding failure means "not ONNX"
-        raise PtqError(f"{path}: not a readable ONNX model ({type(exc).__name__}); give an .onnx file "
-                       "exported from your framework") from None
+        raise PtqError(
+            f"{path}: not a readable ONNX model ({type(exc).__name__}); give an .onnx file "
+            "exported from your framework"
+        ) from None
     if not proto.graph.node:
         raise PtqError(f"{path}: not an ONNX model (its graph has no nodes)")
     _load_external(proto, path)
@@ -88,11 +109,15 @@ def _load_external(proto: Any, path: Path) -> None:
         location = info.get("location", "")
         target = (folder / location).resolve()
         if os.path.isabs(location) or (target != folder and folder not in target.parents):
-            raise PtqError(f"{path}: tensor '{tensor.name}' keeps its data in '{location}', outside the "
-                           f"model's folder {folder}; move the data file next to the model")
+            raise PtqError(
+                f"{path}: tensor '{tensor.name}' keeps its data in '{location}', outside the "
+                f"model's folder {folder}; move the data file next to the model"
+            )
         if not target.is_file():
-            raise PtqError(f"{path}: tensor '{tensor.name}' keeps its data in '{location}', which does "
-                           "not exist next to the model")
+            raise PtqError(
+                f"{path}: tensor '{tensor.name}' keeps its data in '{location}', which does "
+                "not exist next to the model"
+            )
     try:
         external_data_helper.load_external_data_for_model(proto, str(folder))
     except Exception as exc:  # noqa: BLE001 - a truncated or unreadable data file
@@ -110,8 +135,10 @@ def _check(proto: Any, path: Path | None) -> None:
         raise PtqError(f"{where}: onnx.checker rejects the model: {first}") from None
     quantized = sorted({n.op_type for n in proto.graph.node if n.op_type in QUANTIZED_OPS})
     if quantized:
-        raise PtqError(f"{where}: the model is already quantized (it has {', '.join(quantized)} nodes); "
-                       "give the float model it was made from")
+        raise PtqError(
+            f"{where}: the model is already quantized (it has {', '.join(quantized)} nodes); "
+            "give the float model it was made from"
+        )
     seen: dict[str, int] = {}
     unnamed: dict[str, int] = {}
     for node in proto.graph.node:
@@ -123,13 +150,17 @@ def _check(proto: Any, path: Path | None) -> None:
     dupes = sorted(n for n, c in seen.items() if c > 1)
     if dupes:
         shown = ", ".join(f"'{n}'" for n in dupes[:5])
-        raise PtqError(f"{where}: node names must be unique (a record key names one node), but "
-                       f"{shown}{' and more' if len(dupes) > 5 else ''} name several nodes; rename them in "
-                       "the model")
+        raise PtqError(
+            f"{where}: node names must be unique (a record key names one node), but "
+            f"{shown}{' and more' if len(dupes) > 5 else ''} name several nodes; rename them in "
+            "the model"
+        )
     if unnamed:
         what = ", ".join(f"{c} {t}" for t, c in sorted(unnamed.items()))
-        raise PtqError(f"{where}: {what} node(s) have no name, so no config can address them and no record "
-                       "can name them; give every node a name (e.g. onnx.load, set node.name, onnx.save)")
+        raise PtqError(
+            f"{where}: {what} node(s) have no name, so no config can address them and no record "
+            "can name them; give every node a name (e.g. onnx.load, set node.name, onnx.save)"
+        )
 
 
 def index(proto: Any, path: Path | None) -> Graph:

@@ -27,8 +27,13 @@ from . import report as reporting
 from . import weights as weighting
 from .errors import PtqError
 
-SUFFIXES = {"fake_quant": "_fake_quant_model.onnx", "deploy": "_deploy_model.onnx", "record": "_record.txt",
-            "report_json": "_report.json", "report_html": "_report.html"}
+SUFFIXES = {
+    "fake_quant": "_fake_quant_model.onnx",
+    "deploy": "_deploy_model.onnx",
+    "record": "_record.txt",
+    "report_json": "_report.json",
+    "report_html": "_report.html",
+}
 
 
 @dataclass
@@ -52,8 +57,9 @@ def output_paths(prefix: str | os.PathLike[str]) -> dict[str, str]:
 
 def _config_text(config: str | os.PathLike[str]) -> tuple[str, str]:
     """(text, name to show) of a config given as a path or as text."""
-    if isinstance(config, os.PathLike) or (isinstance(config, str) and "\n" not in config and
-                                            "{" not in config and os.path.exists(config)):
+    if isinstance(config, os.PathLike) or (
+        isinstance(config, str) and "\n" not in config and "{" not in config and os.path.exists(config)
+    ):
         p = Path(config)
         if p.is_dir():
             raise PtqError(f"{p}: is a folder; name the config file")
@@ -76,8 +82,10 @@ def validate(text: str, g: graph.Graph, dialect: str | None) -> Any:
     index = index_onnx(g.proto, str(g.path) if g.path else "<model>")
     analysis = analyze(text, dialect, model=index)
     if analysis.dialect.name not in ("calibration", "calibration-onnx"):
-        raise PtqError(f"the config is a {analysis.dialect.name} config; `run` quantizes with calibration "
-                       "configs (give --dialect calibration-onnx if it was mistaken)")
+        raise PtqError(
+            f"the config is a {analysis.dialect.name} config; `run` quantizes with calibration "
+            "configs (give --dialect calibration-onnx if it was mistaken)"
+        )
     errors = [d for d in analysis.diagnostics if d.is_error]
     if errors:
         raise PtqError(f"the config has {len(errors)} error(s)", analysis=analysis)
@@ -91,9 +99,12 @@ def validate(text: str, g: graph.Graph, dialect: str | None) -> Any:
     refused = planning.refusals(effective, code_at)
     if refused:
         with_refusals = copy.copy(analysis)
-        with_refusals.diagnostics = sorted(list(analysis.diagnostics) + refused, key=lambda d: (d.start, d.code))
-        raise PtqError(f"the config asks for {len(refused)} thing(s) this executor cannot do",
-                       analysis=with_refusals)
+        with_refusals.diagnostics = sorted(
+            list(analysis.diagnostics) + refused, key=lambda d: (d.start, d.code)
+        )
+        raise PtqError(
+            f"the config asks for {len(refused)} thing(s) this executor cannot do", analysis=with_refusals
+        )
     return analysis, effective
 
 
@@ -111,12 +122,24 @@ def where_function(analysis: Any) -> planning.Where:
     return where
 
 
-def quantize(config: str | os.PathLike[str], model: Any, batches: Iterable[Any] | None = None,
-             output: str | os.PathLike[str] | None = None, *, data: str | os.PathLike[str] | None = None,
-             dialect: str | None = None, batch_size: int | None = None, batch_num: int | None = None,
-             exact: bool = False, labels: np.ndarray | None = None, deploy_format: str = "onnx",
-             force: bool = False, images: data_mod.ImageOptions | None = None,
-             progress: calibration.Progress = calibration.no_progress, report_batches: int = 1) -> Result:
+def quantize(
+    config: str | os.PathLike[str],
+    model: Any,
+    batches: Iterable[Any] | None = None,
+    output: str | os.PathLike[str] | None = None,
+    *,
+    data: str | os.PathLike[str] | None = None,
+    dialect: str | None = None,
+    batch_size: int | None = None,
+    batch_num: int | None = None,
+    exact: bool = False,
+    labels: np.ndarray | None = None,
+    deploy_format: str = "onnx",
+    force: bool = False,
+    images: data_mod.ImageOptions | None = None,
+    progress: calibration.Progress = calibration.no_progress,
+    report_batches: int = 1,
+) -> Result:
     """Quantize `model` (a path or an onnx.ModelProto) as `config` (a path or the text) describes.
 
     Calibration data: `batches` (any iterable of {input name: array} dicts, or arrays for a
@@ -127,16 +150,25 @@ def quantize(config: str | os.PathLike[str], model: Any, batches: Iterable[Any] 
     notes: list[str] = []
     g = graph.load(model)
     text, config_name = _config_text(config)
-    inputs = [p for p in (str(g.path) if g.path else None, config_name if config_name != "<config>" else None,
-                          os.fspath(data) if data is not None and Path(data).is_file() else None) if p]
+    inputs = [
+        p
+        for p in (
+            str(g.path) if g.path else None,
+            config_name if config_name != "<config>" else None,
+            os.fspath(data) if data is not None and Path(data).is_file() else None,
+        )
+        if p
+    ]
     analysis, effective = validate(text, g, dialect)
     plan = planning.build(effective, g, where_function(analysis))
     if batch_num is not None:
         if batch_num < 1:
             raise PtqError("--batch-num must be at least 1")
         if batch_num != plan.batch_num:
-            notes.append(f"batch_num {batch_num} from the command line (the config says {plan.batch_num}, "
-                         f"{plan.batch_num_source})")
+            notes.append(
+                f"batch_num {batch_num} from the command line (the config says {plan.batch_num}, "
+                f"{plan.batch_num_source})"
+            )
         plan.batch_num, plan.batch_num_source = batch_num, "command line"
     paths = output_paths(output) if output is not None else {}
     if paths:
@@ -148,7 +180,8 @@ def quantize(config: str | os.PathLike[str], model: Any, batches: Iterable[Any] 
         arrays = data_mod.load(data, specs, images)
         size = data_mod.batch_size_for(specs, batch_size)
         checked: Iterable[dict[str, np.ndarray]] = data_mod.batches_from_arrays(
-            arrays, specs, size, plan.batch_num, str(data))
+            arrays, specs, size, plan.batch_num, str(data)
+        )
     else:
         checked = data_mod.batches_from_iterable(batches, specs, plan.batch_num)
     fused, folded = fusion.fold_batchnorms(g, plan.fusion)
@@ -160,8 +193,9 @@ def quantize(config: str | os.PathLike[str], model: Any, batches: Iterable[Any] 
         w = fused.constant(node.input[1])
         assert w is not None
         attrs = {a.name: a.i for a in node.attribute if a.type == 2}
-        weights[layer.name] = weighting.quantize_weight(layer, w, trans_b=attrs.get("transB", 0),
-                                                         group=attrs.get("group", 1))
+        weights[layer.name] = weighting.quantize_weight(
+            layer, w, trans_b=attrs.get("transB", 0), group=attrs.get("group", 1)
+        )
         layer.bias_tensor = node.input[2] if len(node.input) > 2 and node.input[2] else None
     _auto_nuq(plan, fused, weights, notes)
     kept: list[dict[str, np.ndarray]] = []
@@ -204,13 +238,14 @@ def _auto_nuq(plan: planning.Plan, fused: graph.Graph, weights: dict[str, Any], 
         inferred = onnx.shape_inference.infer_shapes(fused.proto)
     except Exception:  # noqa: BLE001
         inferred = fused.proto
-    shapes = {}
+    shapes: dict[str, list[int]] = {}
     for vi in list(inferred.graph.value_info) + list(inferred.graph.input):
-        dims = [d.dim_value if d.HasField("dim_value") else 0 for d in vi.type.tensor_type.shape.dim]
-        shapes[vi.name] = dims
+        shapes[vi.name] = [
+            d.dim_value if d.HasField("dim_value") else 0 for d in vi.type.tensor_type.shape.dim
+        ]
     chosen = []
     for layer in candidates:
-        dims = shapes.get(layer.input_tensor)
+        dims = shapes.get(layer.input_tensor, [])
         w = fused.constant(fused.nodes[layer.name].input[1])
         if not dims or any(d == 0 for d in dims[1:]) or w is None:
             continue
@@ -220,15 +255,20 @@ def _auto_nuq(plan: planning.Plan, fused: graph.Graph, weights: dict[str, Any], 
             layer.weights = planning.WeightPlan("nuq", layer.weights.channel_wise, False, 8, 32, 1)
             node = fused.nodes[layer.name]
             attrs = {a.name: a.i for a in node.attribute if a.type == 2}
-            weights[layer.name] = weighting.quantize_weight(layer, w, trans_b=attrs.get("transB", 0),
-                                                             group=attrs.get("group", 1))
+            weights[layer.name] = weighting.quantize_weight(
+                layer, w, trans_b=attrs.get("transB", 0), group=attrs.get("group", 1)
+            )
             layer.provenance["weights"] = "nuq_quantize (enable_auto_nuq: weight-bound layer)"
             chosen.append(layer.name)
-    notes.append(f"enable_auto_nuq chose {len(chosen)} weight-bound layer(s) for NUQ"
-                 + (f": {', '.join(chosen)}" if chosen else ""))
+    notes.append(
+        f"enable_auto_nuq chose {len(chosen)} weight-bound layer(s) for NUQ"
+        + (f": {', '.join(chosen)}" if chosen else "")
+    )
 
 
-def make_records(plan: planning.Plan, weights: dict[str, Any], acts: dict[str, Any]) -> dict[str, LayerRecord]:
+def make_records(
+    plan: planning.Plan, weights: dict[str, Any], acts: dict[str, Any]
+) -> dict[str, LayerRecord]:
     records: dict[str, LayerRecord] = {}
     for layer in plan.layers:
         act = acts.get(layer.name) if layer.activation is not None else None
@@ -237,8 +277,9 @@ def make_records(plan: planning.Plan, weights: dict[str, Any], acts: dict[str, A
         offset_w: tuple[int, ...] = tuple(int(o) for o in w.offset) if w is not None else ()
         if w is None and layer.op_type == "AveragePool":
             scale_w, offset_w = (1.0,), (0,)  # AMCT records pooling with a unit weight scale
-        records[layer.name] = LayerRecord(act.scale if act is not None else None,
-                                          act.offset if act is not None else None, scale_w, offset_w)
+        records[layer.name] = LayerRecord(
+            act.scale if act is not None else None, act.offset if act is not None else None, scale_w, offset_w
+        )
     for t in plan.tensors:
         act = acts.get(t.key)
         if act is not None:
@@ -252,7 +293,9 @@ def _check_outputs(paths: dict[str, str], force: bool, inputs: list[str]) -> Non
     for path in paths.values():
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
-            raise PtqError(f"{path}: its folder {os.path.dirname(path) or '.'} does not exist; create it first")
+            raise PtqError(
+                f"{path}: its folder {os.path.dirname(path) or '.'} does not exist; create it first"
+            )
         if os.path.realpath(path) in protected:
             raise PtqError(f"{path}: is an input of this run; choose another output prefix")
         if os.path.exists(path) and not force:
@@ -264,11 +307,13 @@ def _write(paths: dict[str, str], result: Result, force: bool, inputs: list[str]
 
     from ...atomic import AtomicWriteError, write_files_atomically
 
-    files = {
+    files: dict[str | os.PathLike[str], bytes] = {
         paths["fake_quant"]: result.fake_quant_model.SerializeToString(),
         paths["deploy"]: result.deploy_model.SerializeToString(),
         paths["record"]: result.record_text.encode("utf-8"),
-        paths["report_json"]: (json.dumps(result.report, indent=1, allow_nan=False, default=str) + "\n").encode(),
+        paths["report_json"]: (
+            json.dumps(result.report, indent=1, allow_nan=False, default=str) + "\n"
+        ).encode(),
         paths["report_html"]: result.report_html.encode("utf-8"),
     }
     try:

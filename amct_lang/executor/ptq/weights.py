@@ -33,8 +33,10 @@ def _rows(op: str, w: np.ndarray, trans_b: int, group: int) -> tuple[np.ndarray,
         return w, 0
     if op == "ConvTranspose":
         if group != 1:
-            raise PtqError("a grouped ConvTranspose cannot take one scale per output channel in ONNX "
-                           "QDQ; set arq_quantize { channel_wise: false } for it")
+            raise PtqError(
+                "a grouped ConvTranspose cannot take one scale per output channel in ONNX "
+                "QDQ; set arq_quantize { channel_wise: false } for it"
+            )
         return np.swapaxes(w, 0, 1), 1
     if op == "Gemm":
         return (w, 0) if trans_b else (w.T, 1)
@@ -63,8 +65,9 @@ def sqnr_db(ref: np.ndarray, approx: np.ndarray) -> float:
     return 10.0 * float(np.log10(signal / noise))
 
 
-def nuq_levels(q: np.ndarray, target: np.ndarray, weight: np.ndarray, steps: int, iterations: int
-               ) -> np.ndarray:
+def nuq_levels(
+    q: np.ndarray, target: np.ndarray, weight: np.ndarray, steps: int, iterations: int
+) -> np.ndarray:
     """**[design]** NUQ on the integer grid: `steps` integer levels chosen by Lloyd's algorithm
     (initialised at the quantiles of the uniform codes, then `iterations` rounds of assign + update,
     each level the rounded weighted mean of its codes' exact values `target` = w/scale, weighted by
@@ -110,12 +113,21 @@ def quantize_weight(layer: LayerPlan, w: np.ndarray, *, trans_b: int = 0, group:
         scale = wq.scale.reshape(-1, 1) if plan.channel_wise else wq.scale.reshape(1, 1)
         target = flat_rows / scale
         weight = np.broadcast_to(scale.astype(np.float64) ** 2, target.shape)
-        result_q = nuq_levels(wq.q.reshape(flat_rows.shape), target, weight, plan.num_steps,
-                              plan.num_of_iteration).reshape(rows.shape)
+        result_q = nuq_levels(
+            wq.q.reshape(flat_rows.shape), target, weight, plan.num_steps, plan.num_of_iteration
+        ).reshape(rows.shape)
         levels = int(np.unique(result_q).size)
         wq = WeightQuant(result_q, wq.scale, wq.offset, wq.channel_wise, wq.bits)
         deq_rows = wq.dequantized()
     q = _unrows(layer.op_type, result_q, trans_b).astype(np.int8)
     deq = np.ascontiguousarray(_unrows(layer.op_type, deq_rows, trans_b))
-    return WeightResult(np.ascontiguousarray(q), wq.scale, wq.offset, axis if plan.channel_wise else None,
-                        deq, sqnr_db(w, deq), levels, uniform_db)
+    return WeightResult(
+        np.ascontiguousarray(q),
+        wq.scale,
+        wq.offset,
+        axis if plan.channel_wise else None,
+        deq,
+        sqnr_db(w, deq),
+        levels,
+        uniform_db,
+    )

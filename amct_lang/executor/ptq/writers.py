@@ -64,8 +64,10 @@ def _with_opset(proto: Any, version: int) -> Any:
     try:
         return version_converter.convert_version(proto, version)
     except Exception as exc:  # noqa: BLE001
-        raise PtqError(f"the model uses opset {current}; QDQ needs opset {version} and onnx's converter "
-                       f"failed ({type(exc).__name__}: {exc}); export the model with opset >= {version}") from None
+        raise PtqError(
+            f"the model uses opset {current}; QDQ needs opset {version} and onnx's converter "
+            f"failed ({type(exc).__name__}: {exc}); export the model with opset >= {version}"
+        ) from None
 
 
 class _Builder:
@@ -73,8 +75,12 @@ class _Builder:
         self.proto = proto
         self.g = proto.graph
         self.nodes = {n.name: n for n in self.g.node if n.name}
-        self.taken = {i.name for i in self.g.initializer} | {t for n in self.g.node for t in n.output} | \
-            {i.name for i in self.g.input} | set(self.nodes)
+        self.taken = (
+            {i.name for i in self.g.initializer}
+            | {t for n in self.g.node for t in n.output}
+            | {i.name for i in self.g.input}
+            | set(self.nodes)
+        )
         self.before: dict[int, list[Any]] = {}  # position in g.node -> nodes to insert before it
         self.position = {id(n): i for i, n in enumerate(self.g.node)}
 
@@ -101,28 +107,64 @@ class _Builder:
 
         x = node.input[index]
         scale = self.const(f"{label}.input_scale", np.array(act.scale, dtype=np.float32))
-        zp = self.const(f"{label}.input_zero_point",
-                        np.array(act.offset + (128 if layout.activation_dtype == np.uint8 else 0), dtype=layout.activation_dtype))
+        zp = self.const(
+            f"{label}.input_zero_point",
+            np.array(
+                act.offset + (128 if layout.activation_dtype == np.uint8 else 0),
+                dtype=layout.activation_dtype,
+            ),
+        )
         q, dq = self.fresh(f"{label}.input_quantized"), self.fresh(f"{label}.input_dequantized")
-        self.insert_before(node, helper.make_node("QuantizeLinear", [x, scale, zp], [q],
-                                                  name=self.fresh(f"{label}.quantize_input")))
-        self.insert_before(node, helper.make_node("DequantizeLinear", [q, scale, zp], [dq],
-                                                  name=self.fresh(f"{label}.dequantize_input")))
+        self.insert_before(
+            node,
+            helper.make_node(
+                "QuantizeLinear", [x, scale, zp], [q], name=self.fresh(f"{label}.quantize_input")
+            ),
+        )
+        self.insert_before(
+            node,
+            helper.make_node(
+                "DequantizeLinear", [q, scale, zp], [dq], name=self.fresh(f"{label}.dequantize_input")
+            ),
+        )
         node.input[index] = dq
 
-    def dq_const(self, node: Any, index: int, label: str, what: str, q: np.ndarray, scale: np.ndarray,
-                 zero: np.ndarray, axis: int | None) -> None:
+    def dq_const(
+        self,
+        node: Any,
+        index: int,
+        label: str,
+        what: str,
+        q: np.ndarray,
+        scale: np.ndarray,
+        zero: np.ndarray,
+        axis: int | None,
+    ) -> None:
         from onnx import helper
 
         qn = self.const(f"{label}.{what}_quantized", q)
-        sn = self.const(f"{label}.{what}_scale", scale.astype(np.float32) if axis is not None else
-                        np.array(scale.reshape(-1)[0], dtype=np.float32))
-        zn = self.const(f"{label}.{what}_zero_point", zero if axis is not None else
-                        np.array(zero.reshape(-1)[0], dtype=zero.dtype))
+        sn = self.const(
+            f"{label}.{what}_scale",
+            scale.astype(np.float32)
+            if axis is not None
+            else np.array(scale.reshape(-1)[0], dtype=np.float32),
+        )
+        zn = self.const(
+            f"{label}.{what}_zero_point",
+            zero if axis is not None else np.array(zero.reshape(-1)[0], dtype=zero.dtype),
+        )
         out = self.fresh(f"{label}.{what}_dequantized")
-        attrs = {"axis": axis} if axis is not None else {}
-        self.insert_before(node, helper.make_node("DequantizeLinear", [qn, sn, zn], [out],
-                                                  name=self.fresh(f"{label}.dequantize_{what}"), **attrs))
+        attrs: dict[str, Any] = {"axis": axis} if axis is not None else {}
+        self.insert_before(
+            node,
+            helper.make_node(
+                "DequantizeLinear",
+                [qn, sn, zn],
+                [out],
+                name=self.fresh(f"{label}.dequantize_{what}"),
+                **attrs,
+            ),
+        )
         node.input[index] = out
 
     def finish(self) -> Any:
@@ -155,13 +197,16 @@ def bias_int32(layer: str, bias: np.ndarray, w: WeightResult, act: ActQuant) -> 
         scale = np.full(bias.size, scale[0], dtype=np.float32)
     q = np.rint(bias.astype(np.float32) / scale)
     if q.size and (q.min() < INT32[0] or q.max() > INT32[1]):
-        raise PtqError(f"layer '{layer}': its bias does not fit int32 at scale_w·scale_d (a channel needs "
-                       f"{float(np.abs(q).max()):.3g}); skip the layer, or check its weights and data")
+        raise PtqError(
+            f"layer '{layer}': its bias does not fit int32 at scale_w·scale_d (a channel needs "
+            f"{float(np.abs(q).max()):.3g}); skip the layer, or check its weights and data"
+        )
     return q.astype(np.int32), scale
 
 
-def qdq_model(fused: Graph, plan: Plan, weights: dict[str, WeightResult], acts: dict[str, ActQuant],
-              layout: Layout) -> Any:
+def qdq_model(
+    fused: Graph, plan: Plan, weights: dict[str, WeightResult], acts: dict[str, ActQuant], layout: Layout
+) -> Any:
     """The fake-quant (FAKE_QUANT) or deploy (DEPLOY) model."""
     import onnx
 
@@ -174,8 +219,16 @@ def qdq_model(fused: Graph, plan: Plan, weights: dict[str, WeightResult], acts: 
             b.qdq_input(node, 0, layer.name, act, layout)
         if w is not None:
             if layout.weights == "uint8":
-                b.dq_const(node, 1, layer.name, "weight", (w.q.astype(np.int16) + 128).astype(np.uint8), w.scale,
-                           (w.offset + 128).astype(np.uint8), w.axis)
+                b.dq_const(
+                    node,
+                    1,
+                    layer.name,
+                    "weight",
+                    (w.q.astype(np.int16) + 128).astype(np.uint8),
+                    w.scale,
+                    (w.offset + 128).astype(np.uint8),
+                    w.axis,
+                )
             else:
                 b.dq_const(node, 1, layer.name, "weight", w.q, w.scale, w.offset.astype(np.int8), w.axis)
             if act is not None and layer.bias_tensor is not None:
@@ -198,7 +251,9 @@ def qdq_model(fused: Graph, plan: Plan, weights: dict[str, WeightResult], acts: 
     return proto
 
 
-def ascend_model(fused: Graph, plan: Plan, weights: dict[str, WeightResult], acts: dict[str, ActQuant]) -> Any:
+def ascend_model(
+    fused: Graph, plan: Plan, weights: dict[str, WeightResult], acts: dict[str, ActQuant]
+) -> Any:
     """AMCT's deploy layout: AscendQuant(scale = 1/scale_d, offset = offset_d, dst_type) -> op with int8
     weights and int32 bias -> AscendDequant(deq_scale = scale_w·scale_d per channel)."""
     from onnx import helper
@@ -213,10 +268,19 @@ def ascend_model(fused: Graph, plan: Plan, weights: dict[str, WeightResult], act
         if act is None or w is None:
             continue
         q_out = b.fresh(f"{layer.name}.input_int8")
-        b.insert_before(node, helper.make_node(
-            "AscendQuant", [node.input[0]], [q_out], name=b.fresh(f"{layer.name}.ascend_quant"),
-            domain=ASCEND_DOMAIN, scale=float(np.float32(1.0) / np.float32(act.scale)), offset=float(act.offset),
-            dst_type="INT8"))
+        b.insert_before(
+            node,
+            helper.make_node(
+                "AscendQuant",
+                [node.input[0]],
+                [q_out],
+                name=b.fresh(f"{layer.name}.ascend_quant"),
+                domain=ASCEND_DOMAIN,
+                scale=float(np.float32(1.0) / np.float32(act.scale)),
+                offset=float(act.offset),
+                dst_type="INT8",
+            ),
+        )
         node.input[0] = q_out
         node.input[1] = b.const(f"{layer.name}.weight_int8", w.q)
         if layer.bias_tensor is not None and len(node.input) > 2:
@@ -229,9 +293,15 @@ def ascend_model(fused: Graph, plan: Plan, weights: dict[str, WeightResult], act
         raw = b.fresh(f"{layer.name}.output_int32")
         node.output[0] = raw
         deq_name = b.const(f"{layer.name}.deq_scale", deq)
-        after.setdefault(b.position[id(node)], []).append(helper.make_node(
-            "AscendDequant", [raw, deq_name], [out], name=b.fresh(f"{layer.name}.ascend_dequant"),
-            domain=ASCEND_DOMAIN))
+        after.setdefault(b.position[id(node)], []).append(
+            helper.make_node(
+                "AscendDequant",
+                [raw, deq_name],
+                [out],
+                name=b.fresh(f"{layer.name}.ascend_dequant"),
+                domain=ASCEND_DOMAIN,
+            )
+        )
     nodes = list(b.g.node)
     ordered = []
     for i, n in enumerate(nodes):

@@ -20,12 +20,17 @@ def residual_net(*, seed: int = 0, names: bool = True, log_input: bool = False) 
     `log_input`: a Log first, so zeros in the data become -inf inside the model."""
     rng = np.random.default_rng(seed)
     inits = [
-        _init("w1", rng.normal(0, 0.4, (8, 3, 3, 3))), _init("b1", rng.normal(0, 0.1, 8)),
-        _init("bn_g", rng.uniform(0.5, 1.5, 8)), _init("bn_b", rng.normal(0, 0.2, 8)),
-        _init("bn_m", rng.normal(0, 0.3, 8)), _init("bn_v", rng.uniform(0.5, 2.0, 8)),
+        _init("w1", rng.normal(0, 0.4, (8, 3, 3, 3))),
+        _init("b1", rng.normal(0, 0.1, 8)),
+        _init("bn_g", rng.uniform(0.5, 1.5, 8)),
+        _init("bn_b", rng.normal(0, 0.2, 8)),
+        _init("bn_m", rng.normal(0, 0.3, 8)),
+        _init("bn_v", rng.uniform(0.5, 2.0, 8)),
         _init("w2", rng.normal(0, 0.4, (8, 1, 3, 3))),
-        _init("w3", rng.normal(0, 0.4, (6, 8, 1, 1))), _init("b3", rng.normal(0, 0.1, 6)),
-        _init("wf", rng.normal(0, 0.4, (4, 6))), _init("bf", rng.normal(0, 0.1, 4)),
+        _init("w3", rng.normal(0, 0.4, (6, 8, 1, 1))),
+        _init("b3", rng.normal(0, 0.1, 6)),
+        _init("wf", rng.normal(0, 0.4, (4, 6))),
+        _init("bf", rng.normal(0, 0.1, 4)),
     ]
     n = (lambda s: s) if names else (lambda s: "")
     first = "x"
@@ -46,9 +51,13 @@ def residual_net(*, seed: int = 0, names: bool = True, log_input: bool = False) 
         helper.make_node("Flatten", ["g"], ["f"], name="flatten"),
         helper.make_node("Gemm", ["f", "wf", "bf"], ["y"], name="fc", transB=1),
     ]
-    graph = helper.make_graph(nodes, "residual", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
-                                                                               ["N", 3, 8, 8])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])], inits)
+    graph = helper.make_graph(
+        nodes,
+        "residual",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])],
+        inits,
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     onnx.checker.check_model(model)
@@ -61,8 +70,10 @@ def mixed_net(*, seed: int = 1) -> Any:
     rng = np.random.default_rng(seed)
     inits = [
         _init("wd", rng.normal(0, 0.4, (4, 3, 2, 2))),
-        _init("g", rng.uniform(0.5, 1.5, 3)), _init("b", rng.normal(0, 0.2, 3)),
-        _init("m", rng.normal(0, 0.3, 3)), _init("v", rng.uniform(0.5, 2.0, 3)),
+        _init("g", rng.uniform(0.5, 1.5, 3)),
+        _init("b", rng.normal(0, 0.2, 3)),
+        _init("m", rng.normal(0, 0.3, 3)),
+        _init("v", rng.uniform(0.5, 2.0, 3)),
         numpy_helper.from_array(np.array([-1, 3 * 12 * 12], dtype=np.int64), "shape"),
         _init("wm", rng.normal(0, 0.05, (3 * 12 * 12, 5))),
     ]
@@ -73,9 +84,13 @@ def mixed_net(*, seed: int = 1) -> Any:
         helper.make_node("Reshape", ["dr", "shape"], ["flat"], name="reshape"),
         helper.make_node("MatMul", ["flat", "wm"], ["y"], name="mm"),
     ]
-    graph = helper.make_graph(nodes, "mixed", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
-                                                                            ["N", 4, 6, 6])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 5])], inits)
+    graph = helper.make_graph(
+        nodes,
+        "mixed",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4, 6, 6])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 5])],
+        inits,
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     onnx.checker.check_model(model)

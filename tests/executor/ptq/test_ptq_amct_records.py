@@ -27,8 +27,9 @@ def amct_record(case: str) -> dict[str, dict]:  # type: ignore[type-arg]
 
 def run(case: str, exact: bool) -> dict:  # type: ignore[type-arg]
     folder = FIXTURES / case
-    return quantize(folder / "onnx.cfg", folder / "model.onnx", data=folder / "calib.npz", batch_size=4,
-                    exact=exact).record  # type: ignore[return-value]
+    return quantize(
+        folder / "onnx.cfg", folder / "model.onnx", data=folder / "calib.npz", batch_size=4, exact=exact
+    ).record  # type: ignore[return-value]
 
 
 def test_cases_cover_the_asked_variants() -> None:
@@ -75,8 +76,9 @@ def test_streaming_record_is_close_to_amct(case: str) -> None:
 @pytest.mark.parametrize("case", CASES[:1])
 def test_record_text_passes_the_record_dialect(case: str) -> None:
     folder = FIXTURES / case
-    result = quantize(folder / "onnx.cfg", folder / "model.onnx", data=folder / "calib.npz", batch_size=4,
-                      exact=True)
+    result = quantize(
+        folder / "onnx.cfg", folder / "model.onnx", data=folder / "calib.npz", batch_size=4, exact=True
+    )
     analysis = analyze(result.record_text, "record")
     assert not analysis.diagnostics
     assert read_record(result.record_text).keys() == result.record.keys()

@@ -11,8 +11,10 @@ from amct_lang.executor.quant import IfmrParams, IfmrStream, arq, ifmr, scale_of
 f32 = np.float32
 
 
-@pytest.mark.parametrize(("start", "end", "step", "count"), [
-    (0.7, 1.3, 0.01, 61), (0.8, 1.2, 0.02, 20), (0.7, 1.3, 0.02, 31), (1.0, 1.0001, 0.01, 1)])
+@pytest.mark.parametrize(
+    ("start", "end", "step", "count"),
+    [(0.7, 1.3, 0.01, 61), (0.8, 1.2, 0.02, 20), (0.7, 1.3, 0.02, 31), (1.0, 1.0001, 0.01, 1)],
+)
 def test_candidate_count_is_float32_arange(start: float, end: float, step: float, count: int) -> None:
     ratios = quant.search_ratios(quant.config_float(start), quant.config_float(end), quant.config_float(step))
     assert ratios.dtype == np.float32 and ratios.size == count
@@ -27,12 +29,15 @@ def test_candidates_match_torch_arange_within_an_ulp() -> None:
     assert np.max(np.abs(ours - theirs) / theirs) <= 1.2e-7
 
 
-@pytest.mark.parametrize(("mx", "mn", "scale"), [
-    (1.0, -1.0, 1.0 / 127),  # a tie takes the positive branch: /127
-    (1.0, -0.5, 1.0 / 127),
-    (0.5, -1.0, 1.0 / 128),  # the negative side dominates: /128
-    (0.0, -2.56, 2.56 / 128),
-])
+@pytest.mark.parametrize(
+    ("mx", "mn", "scale"),
+    [
+        (1.0, -1.0, 1.0 / 127),  # a tie takes the positive branch: /127
+        (1.0, -0.5, 1.0 / 127),
+        (0.5, -1.0, 1.0 / 128),  # the negative side dominates: /128
+        (0.0, -2.56, 2.56 / 128),
+    ],
+)
 def test_symmetric_127_vs_128(mx: float, mn: float, scale: float) -> None:
     s, o = scale_offset(f32(mx), f32(mn), asymmetric=False)
     assert s == f32(f32(max(abs(mx), abs(mn))) / f32(round(max(abs(mx), abs(mn)) / scale)))
@@ -98,8 +103,9 @@ def test_percentile_rank() -> None:
 
 def test_ifmr_single_candidate_is_the_percentile_range() -> None:
     x = np.array([-1.0, 0.25, 0.5, 1.0], dtype=np.float32)
-    one = IfmrParams(max_percentile=1.0, min_percentile=1.0, search_start=1.0, search_end=1.005,
-                     search_step=0.01)
+    one = IfmrParams(
+        max_percentile=1.0, min_percentile=1.0, search_start=1.0, search_end=1.005, search_step=0.01
+    )
     r = ifmr(x, one)
     assert r.scale == f32(1.0) / f32(127) and r.offset == 0 and r.index == 0
     r = ifmr(x, IfmrParams(**{**one.__dict__, "asymmetric": True}))
@@ -132,9 +138,14 @@ def test_ifmr_picks_the_first_minimum_of_the_loss() -> None:
 def test_streaming_matches_exact(kind: str, asymmetric: bool) -> None:
     rng = np.random.default_rng(7)
     n = 300_000
-    x = {"relu": np.maximum(rng.normal(size=n), 0), "normal": rng.normal(0.5, 3, size=n),
-         "laplace": rng.laplace(size=n), "constant": np.full(n, 0.75), "zeros": np.zeros(n),
-         "negative": -np.abs(rng.normal(size=n))}[kind].astype(np.float32)
+    x = {
+        "relu": np.maximum(rng.normal(size=n), 0),
+        "normal": rng.normal(0.5, 3, size=n),
+        "laplace": rng.laplace(size=n),
+        "constant": np.full(n, 0.75),
+        "zeros": np.zeros(n),
+        "negative": -np.abs(rng.normal(size=n)),
+    }[kind].astype(np.float32)
     params = IfmrParams(asymmetric=asymmetric)
     exact = ifmr(x, params)
     stream = IfmrStream(params, expected=n)
@@ -174,7 +185,9 @@ def test_streaming_with_a_subsampled_histogram(kind: str, asymmetric: bool) -> N
     percentiles and the point mass of a saturated ReLU6 stay exact."""
     rng = np.random.default_rng(11)
     n = 2_400_000
-    x = (np.clip(rng.normal(1.5, 2.0, n), 0, 6) if kind == "relu6" else rng.standard_t(3, n)).astype(np.float32)
+    x = (np.clip(rng.normal(1.5, 2.0, n), 0, 6) if kind == "relu6" else rng.standard_t(3, n)).astype(
+        np.float32
+    )
     params = IfmrParams(asymmetric=asymmetric)
     exact = ifmr(x, params)
     stream = IfmrStream(params, expected=n)

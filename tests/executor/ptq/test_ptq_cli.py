@@ -26,8 +26,11 @@ SUFFIXES = ("_fake_quant_model.onnx", "_deploy_model.onnx", "_record.txt", "_rep
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -41,13 +44,24 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
     return code, out.out, out.err
 
 
-def test_run_writes_five_files_and_a_valid_record(case: tuple[Path, Path, Path], tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_writes_five_files_and_a_valid_record(
+    case: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     model, data, cfg = case
     prefix = tmp_path / "out" / "net"
     prefix.parent.mkdir()
-    code, out, err = run_cli(capsys, str(cfg), "--model", str(model), "--data", str(data), "--output",
-                             str(prefix), "--batch-size", "4")
+    code, out, err = run_cli(
+        capsys,
+        str(cfg),
+        "--model",
+        str(model),
+        "--data",
+        str(data),
+        "--output",
+        str(prefix),
+        "--batch-size",
+        "4",
+    )
     assert code == 0, err
     for suffix in SUFFIXES:
         assert Path(str(prefix) + suffix).is_file()
@@ -63,20 +77,45 @@ def test_run_writes_five_files_and_a_valid_record(case: tuple[Path, Path, Path],
         assert sess.run(None, {"x": x})[0].shape == (2, 4)
 
 
-def test_batch_num_flag_wins_and_says_so(case: tuple[Path, Path, Path], tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_batch_num_flag_wins_and_says_so(
+    case: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     model, data, cfg = case
-    code, _, err = run_cli(capsys, str(cfg), "--model", str(model), "--data", str(data), "--output",
-                           str(tmp_path / "o"), "--batch-size", "2", "--batch-num", "3", "-q")
+    code, _, err = run_cli(
+        capsys,
+        str(cfg),
+        "--model",
+        str(model),
+        "--data",
+        str(data),
+        "--output",
+        str(tmp_path / "o"),
+        "--batch-size",
+        "2",
+        "--batch-num",
+        "3",
+        "-q",
+    )
     assert code == 0
     assert "batch_num 3 from the command line (the config says 2" in err
 
 
-def test_existing_outputs_are_refused_unless_force(case: tuple[Path, Path, Path], tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_existing_outputs_are_refused_unless_force(
+    case: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     model, data, cfg = case
-    args = [str(cfg), "--model", str(model), "--data", str(data), "--output", str(tmp_path / "o"),
-            "--batch-size", "4", "-q"]
+    args = [
+        str(cfg),
+        "--model",
+        str(model),
+        "--data",
+        str(data),
+        "--output",
+        str(tmp_path / "o"),
+        "--batch-size",
+        "4",
+        "-q",
+    ]
     assert run_cli(capsys, *args)[0] == 0
     before = digest(tmp_path)
     code, _, err = run_cli(capsys, *args)
@@ -84,24 +123,48 @@ def test_existing_outputs_are_refused_unless_force(case: tuple[Path, Path, Path]
     assert run_cli(capsys, *args, "--force")[0] == 0
 
 
-def test_output_prefix_on_the_model_is_refused(case: tuple[Path, Path, Path],
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_output_prefix_on_the_model_is_refused(
+    case: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     model, data, cfg = case
     before = digest(model.parent)
     # PREFIX_record.txt == the config file itself: an input of the run
     cfg_like = model.parent / "x_record.txt"
     cfg_like.write_text(CFG)
-    code, _, err = run_cli(capsys, str(cfg_like), "--model", str(model), "--data", str(data), "--output",
-                           str(model.parent / "x"), "--batch-size", "4", "-q", "--force")
+    code, _, err = run_cli(
+        capsys,
+        str(cfg_like),
+        "--model",
+        str(model),
+        "--data",
+        str(data),
+        "--output",
+        str(model.parent / "x"),
+        "--batch-size",
+        "4",
+        "-q",
+        "--force",
+    )
     assert code == 2 and "input of this run" in err
     assert digest(model.parent) == {**before, "x_record.txt": digest(model.parent)["x_record.txt"]}
 
 
-def test_missing_output_folder(case: tuple[Path, Path, Path], tmp_path: Path,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_output_folder(
+    case: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     model, data, cfg = case
-    code, _, err = run_cli(capsys, str(cfg), "--model", str(model), "--data", str(data), "--output",
-                           str(tmp_path / "nowhere" / "net"), "--batch-size", "4")
+    code, _, err = run_cli(
+        capsys,
+        str(cfg),
+        "--model",
+        str(model),
+        "--data",
+        str(data),
+        "--output",
+        str(tmp_path / "nowhere" / "net"),
+        "--batch-size",
+        "4",
+    )
     assert code == 2 and "does not exist; create it first" in err
     assert not (tmp_path / "nowhere").exists()
 
@@ -146,8 +209,14 @@ def external_outside(tmp: Path) -> Path:
     folder = tmp / "models"
     folder.mkdir()
     m = residual_net()
-    onnx.save(m, str(folder / "ext.onnx"), save_as_external_data=True, all_tensors_to_one_file=True,
-              location="weights.bin", size_threshold=0)
+    onnx.save(
+        m,
+        str(folder / "ext.onnx"),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location="weights.bin",
+        size_threshold=0,
+    )
     (folder / "weights.bin").rename(tmp / "weights.bin")
     m2 = onnx.load(str(folder / "ext.onnx"), load_external_data=False)
     for init in m2.graph.initializer:
@@ -169,14 +238,25 @@ BAD_MODELS = {
 
 
 @pytest.mark.parametrize("kind", list(BAD_MODELS))
-def test_bad_models(kind: str, case: tuple[Path, Path, Path], tmp_path: Path,
-                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_models(
+    kind: str, case: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, data, cfg = case
     make, expected = BAD_MODELS[kind]
     bad = make(tmp_path)
     before = digest(tmp_path)
-    code, out, err = run_cli(capsys, str(cfg), "--model", str(bad), "--data", str(data), "--output",
-                             str(tmp_path / "o"), "--batch-size", "4")
+    code, out, err = run_cli(
+        capsys,
+        str(cfg),
+        "--model",
+        str(bad),
+        "--data",
+        str(data),
+        "--output",
+        str(tmp_path / "o"),
+        "--batch-size",
+        "4",
+    )
     assert code == 2, (out, err)
     assert expected in err and "nothing was written" in err and "Traceback" not in err
     assert digest(tmp_path) == before
@@ -194,26 +274,48 @@ BAD_DATA = {
 
 
 @pytest.mark.parametrize("kind", list(BAD_DATA))
-def test_bad_data(kind: str, case: tuple[Path, Path, Path], tmp_path: Path,
-                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_data(
+    kind: str, case: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     model, _, cfg = case
     arrays, expected = BAD_DATA[kind]
     data = tmp_path / "bad.npz"
     np.savez(data, **arrays)  # type: ignore[arg-type]
     before = digest(tmp_path)
-    code, _, err = run_cli(capsys, str(cfg), "--model", str(model), "--data", str(data), "--output",
-                           str(tmp_path / "o"), "--batch-size", "4")
+    code, _, err = run_cli(
+        capsys,
+        str(cfg),
+        "--model",
+        str(model),
+        "--data",
+        str(data),
+        "--output",
+        str(tmp_path / "o"),
+        "--batch-size",
+        "4",
+    )
     assert code == 2 and expected in err and "nothing was written" in err, err
     assert digest(tmp_path) == before
 
 
-def test_pickled_data_is_not_loaded(case: tuple[Path, Path, Path], tmp_path: Path,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_pickled_data_is_not_loaded(
+    case: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     model, _, cfg = case
     data = tmp_path / "pickled.npz"
     np.savez(data, x=np.array([{"a": 1}], dtype=object))
-    code, _, err = run_cli(capsys, str(cfg), "--model", str(model), "--data", str(data), "--output",
-                           str(tmp_path / "o"), "--batch-size", "4")
+    code, _, err = run_cli(
+        capsys,
+        str(cfg),
+        "--model",
+        str(model),
+        "--data",
+        str(data),
+        "--output",
+        str(tmp_path / "o"),
+        "--batch-size",
+        "4",
+    )
     assert code == 2 and "pickled" in err
 
 
@@ -221,8 +323,18 @@ def test_inf_inside_the_model_names_the_layer(tmp_path: Path, capsys: pytest.Cap
     x = np.abs(samples((3, 8, 8)))
     x[0, 0, 0, 0] = 0.0  # log(0) = -inf in the model
     model, data, cfg = write_case(tmp_path / "in", residual_net(log_input=True), {"x": x}, CFG)
-    code, _, err = run_cli(capsys, str(cfg), "--model", str(model), "--data", str(data), "--output",
-                           str(tmp_path / "o"), "--batch-size", "4")
+    code, _, err = run_cli(
+        capsys,
+        str(cfg),
+        "--model",
+        str(model),
+        "--data",
+        str(data),
+        "--output",
+        str(tmp_path / "o"),
+        "--batch-size",
+        "4",
+    )
     assert code == 2 and "the input of conv1" in err and "NaN or infinity" in err
     assert not list(tmp_path.glob("o*"))
 
@@ -238,24 +350,36 @@ CONFIG_ERRORS = {
 
 
 @pytest.mark.parametrize("kind", list(CONFIG_ERRORS))
-def test_config_errors_are_positioned_diagnostics(kind: str, case: tuple[Path, Path, Path], tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_config_errors_are_positioned_diagnostics(
+    kind: str, case: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     model, data, _ = case
     text, code_prefix = CONFIG_ERRORS[kind]
     cfg = tmp_path / "bad.cfg"
     cfg.write_text(text)
     line = next(i for i, t in enumerate(text.splitlines(), 1) if i > 2 or "comon" in t)
     before = digest(tmp_path)
-    code, out, err = run_cli(capsys, str(cfg), "--model", str(model), "--data", str(data), "--output",
-                             str(tmp_path / "o"), "--batch-size", "4")
+    code, out, err = run_cli(
+        capsys,
+        str(cfg),
+        "--model",
+        str(model),
+        "--data",
+        str(data),
+        "--output",
+        str(tmp_path / "o"),
+        "--batch-size",
+        "4",
+    )
     assert code == 1, (out, err)
     assert f"{cfg}:{line}:" in out and f"[{code_prefix}" in out, out
     assert "nothing was written" in err
     assert digest(tmp_path) == before
 
 
-def test_failure_while_writing_leaves_nothing(case: tuple[Path, Path, Path], tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_while_writing_leaves_nothing(
+    case: tuple[Path, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The disk fills up while the fourth file is staged: no output file appears."""
     import errno
 
@@ -287,9 +411,27 @@ def test_killed_run_leaves_nothing_or_everything(case: tuple[Path, Path, Path], 
     for delay in (0.3, 1.0, 2.0):
         for f in out.iterdir():
             f.unlink()
-        proc = subprocess.Popen([sys.executable, "-m", "amct_lang", "run", str(cfg), "--model", str(model),
-                                 "--data", str(data), "--output", str(out / "net"), "--batch-size", "4", "-q"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "amct_lang",
+                "run",
+                str(cfg),
+                "--model",
+                str(model),
+                "--data",
+                str(data),
+                "--output",
+                str(out / "net"),
+                "--batch-size",
+                "4",
+                "-q",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()

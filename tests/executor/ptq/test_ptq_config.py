@@ -53,11 +53,14 @@ def test_skip_layers_and_types(tmp_path: Path) -> None:
 
 
 def test_override_is_a_whole_block_with_the_asymmetric_exception(tmp_path: Path) -> None:
-    r = run(tmp_path, HEAD + "activation_offset: false\n"
-            "common_config { arq_quantize { channel_wise: false } ifmr_quantize { asymmetric: true } }\n"
-            'override_layer_configs { layer_name: "conv2" calibration_config { ifmr_quantize { '
-            "search_range_start: 0.9 } } }\n"
-            'override_layer_types { layer_type: "Conv2D" calibration_config { arq_quantize { } } }\n')
+    r = run(
+        tmp_path,
+        HEAD + "activation_offset: false\n"
+        "common_config { arq_quantize { channel_wise: false } ifmr_quantize { asymmetric: true } }\n"
+        'override_layer_configs { layer_name: "conv2" calibration_config { ifmr_quantize { '
+        "search_range_start: 0.9 } } }\n"
+        'override_layer_types { layer_type: "Conv2D" calibration_config { arq_quantize { } } }\n',
+    )
     # conv2: its own block, no weight algorithm -> ARQ defaults (channel-wise); asymmetric from common
     assert len(r.record["conv2"].scale_w) == 8
     assert r.report["layers"][1]["config"]["activation.asymmetric"].startswith("true (common_config")
@@ -77,10 +80,13 @@ def test_do_fusion_false_and_skip_fusion_layers(tmp_path: Path) -> None:
 
 
 def test_weight_compress_only_and_asymmetric_weights(tmp_path: Path) -> None:
-    r = run(tmp_path, "# amct-dialect: calibration\n"
-            'override_layer_configs { layer_name: "conv3" calibration_config { '
-            "arq_quantize { asymmetric: true channel_wise: true } weight_compress_only: true } }\n",
-            batch_num=2)
+    r = run(
+        tmp_path,
+        "# amct-dialect: calibration\n"
+        'override_layer_configs { layer_name: "conv3" calibration_config { '
+        "arq_quantize { asymmetric: true channel_wise: true } weight_compress_only: true } }\n",
+        batch_num=2,
+    )
     rec = r.record["conv3"]
     assert rec.scale_d is None and rec.offset_d is None and any(o != 0 for o in rec.offset_w)
     assert len(qdq_inputs(r.fake_quant_model, "conv3")) == 1  # the weight only; the bias stays float
@@ -88,8 +94,11 @@ def test_weight_compress_only_and_asymmetric_weights(tmp_path: Path) -> None:
 
 
 def test_nuq_keeps_at_most_num_steps_levels(tmp_path: Path) -> None:
-    r = run(tmp_path, HEAD + 'override_layer_configs { layer_name: "conv3" calibration_config { '
-            "nuq_quantize { num_steps: 16 num_of_iteration: 3 } } }\n")
+    r = run(
+        tmp_path,
+        HEAD + 'override_layer_configs { layer_name: "conv3" calibration_config { '
+        "nuq_quantize { num_steps: 16 num_of_iteration: 3 } } }\n",
+    )
     layer = next(x for x in r.report["layers"] if x["name"] == "conv3")
     assert 1 < layer["weights"]["nuq_levels"] <= 16
     assert layer["weights"]["sqnr_db"] <= layer["weights"]["sqnr_uniform_db"]
@@ -102,8 +111,11 @@ def test_enable_auto_nuq_picks_weight_bound_layers(tmp_path: Path) -> None:
 
 
 def test_hfmg(tmp_path: Path) -> None:
-    r = run(tmp_path, HEAD + "common_config { hfmg_quantize { num_of_bins: 1024 asymmetric: true } }\n",
-            model=mixed_net())
+    r = run(
+        tmp_path,
+        HEAD + "common_config { hfmg_quantize { num_of_bins: 1024 asymmetric: true } }\n",
+        model=mixed_net(),
+    )
     assert r.record["mm"].scale_d is not None and r.record["deconv"].offset_d is not None
     assert r.report["end_to_end"][0]["cosine"] > 0.99
 
@@ -115,22 +127,30 @@ def test_conv_transpose_and_matmul(tmp_path: Path) -> None:
 
 
 def test_tensor_quantize_and_joint_quant(tmp_path: Path) -> None:
-    entries = ('tensor_quantize { layer_name: "add" input_index: 0 }\n'
-               'tensor_quantize { layer_name: "add" input_index: 1 }\n'
-               'tensor_quantize { layer_name: "pool" input_index: 0 }\n')
+    entries = (
+        'tensor_quantize { layer_name: "add" input_index: 0 }\n'
+        'tensor_quantize { layer_name: "add" input_index: 1 }\n'
+        'tensor_quantize { layer_name: "pool" input_index: 0 }\n'
+    )
     separate = run(tmp_path / "a", HEAD + entries)
     joint = run(tmp_path / "b", HEAD + "joint_quant: true\n" + entries)
     for r in (separate, joint):
         assert {"add:0", "add:1", "pool:0"} <= set(r.record)
-        assert len(qdq_inputs(r.fake_quant_model, "add")) == 2 and len(qdq_inputs(r.fake_quant_model, "pool")) == 1
+        assert (
+            len(qdq_inputs(r.fake_quant_model, "add")) == 2
+            and len(qdq_inputs(r.fake_quant_model, "pool")) == 1
+        )
     assert joint.record["add:0"].scale_d == joint.record["add:1"].scale_d
     assert separate.record["add:0"].scale_d != separate.record["add:1"].scale_d
 
 
 def test_ifmr_parameters_change_the_search(tmp_path: Path) -> None:
     base = run(tmp_path / "a", HEAD)
-    tight = run(tmp_path / "b", HEAD + "common_config { ifmr_quantize { max_percentile: 0.9 min_percentile: 0.9 "
-                "search_range_start: 0.5 search_range_end: 0.6 search_step: 0.05 } }\n")
+    tight = run(
+        tmp_path / "b",
+        HEAD + "common_config { ifmr_quantize { max_percentile: 0.9 min_percentile: 0.9 "
+        "search_range_start: 0.5 search_range_end: 0.6 search_step: 0.05 } }\n",
+    )
     assert tight.record["conv1"].scale_d < base.record["conv1"].scale_d
 
 
@@ -139,7 +159,9 @@ def test_deploy_and_fake_quant_compute_the_same(tmp_path: Path) -> None:
     x = samples((3, 8, 8), n=4, seed=11)
     fake = ort.InferenceSession(r.fake_quant_model.SerializeToString(), providers=["CPUExecutionProvider"])
     deploy = ort.InferenceSession(r.deploy_model.SerializeToString(), providers=["CPUExecutionProvider"])
-    np.testing.assert_allclose(deploy.run(None, {"x": x})[0], fake.run(None, {"x": x})[0], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        deploy.run(None, {"x": x})[0], fake.run(None, {"x": x})[0], rtol=1e-4, atol=1e-4
+    )
     zps = [i for i in r.deploy_model.graph.initializer if i.name.endswith("input_zero_point")]
     assert zps and all(z.data_type == 2 for z in zps)  # uint8 activations
 
@@ -173,7 +195,7 @@ def test_calibration_dialect_without_batch_num_takes_one_batch(tmp_path: Path) -
 
 def test_python_api_with_batches_in_memory(tmp_path: Path) -> None:
     x = samples((3, 8, 8))
-    batches = ({"x": x[i:i + 4]} for i in range(0, 8, 4))
+    batches = ({"x": x[i : i + 4]} for i in range(0, 8, 4))
     r = quantize(HEAD, residual_net(), batches)
     assert set(r.record) >= {"conv1", "fc"} and r.files == []
     with pytest.raises(PtqError, match="gave 1 batch"):
