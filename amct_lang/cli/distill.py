@@ -131,6 +131,7 @@ def _model_file(path: str) -> Any:
 
     from ..model.torch_index import _is_torchscript
 
+    _current_folder_importable()  # the classes a pickle names are imported as by a factory
     if _is_torchscript(path):  # type: ignore[arg-type]
         raise UsageError(f"{path}: a TorchScript archive cannot be distilled (its modules cannot be traced "
                          "or re-wrapped); give the model's factory (--model package.module:function) or a "
@@ -147,8 +148,7 @@ def _model_file(path: str) -> Any:
 
 def _factory(spec: str) -> Any:
     module_name, _, attr = spec.rpartition(":")
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())  # as `python -m` does: the current folder's modules import
+    _current_folder_importable()
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # noqa: BLE001 - ImportError, or an error the module raises on import
@@ -163,6 +163,11 @@ def _factory(spec: str) -> Any:
         return factory()
     except Exception as exc:  # noqa: BLE001 - the user's factory failed
         raise UsageError(f"--model {spec}: calling {attr}() raised {type(exc).__name__}: {exc}") from None
+
+
+def _current_folder_importable() -> None:
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # as `python -m` does: the current folder's modules import
 
 
 def _load_weights(model: Any, path: str) -> None:

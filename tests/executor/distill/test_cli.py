@@ -148,6 +148,33 @@ def test_bad_input_is_refused_before_training(workdir: tuple[Path, str], capsys:
         assert "bad.cfg:1:" in err or "bad.cfg:2:" in err
 
 
+def test_pickled_model_and_weights_files(workdir: tuple[Path, str],
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib
+    import sys
+
+    tmp, mod = workdir
+    sys.path.insert(0, str(tmp))
+    try:
+        net = importlib.import_module(mod).make()
+    finally:
+        sys.path.remove(str(tmp))
+    torch.save(net, tmp / "net.pt")
+    torch.save(net.state_dict(), tmp / "weights.pt")
+    torch.save({"conv1.weight": torch.zeros(1)}, tmp / "other.pt")
+    assert _run("int4.cfg", "--model", "net.pt", "--data", "train.npz", "--output", "out/a") == 0
+    assert _run("int4.cfg", "--model", "weights.pt", "--data", "train.npz", "--output", "out/b") == 2
+    assert "holds a state_dict" in capsys.readouterr().err
+    assert _run("int4.cfg", "--model", f"{mod}:make", "--weights", "other.pt", "--data", "train.npz",
+                "--output", "out/b") == 2
+    assert "does not fit the model" in capsys.readouterr().err
+    assert _run("int4.cfg", "--model", f"{mod}:make", "--weights", "weights.pt", "--data", "train.npz",
+                "--output", "out/b") == 0
+    a = torch.load(tmp / "out" / "a_student.pt", weights_only=True)
+    b = torch.load(tmp / "out" / "b_student.pt", weights_only=True)
+    assert all(torch.equal(a[k], b[k]) for k in a)  # the same model either way, the same student
+
+
 def test_existing_outputs_are_kept(workdir: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
     tmp, mod = workdir
     (tmp / "out" / "run_record.txt").write_text("keep me")
