@@ -64,9 +64,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--report-batches",
         type=int,
-        default=1,
         metavar="N",
-        help="calibration batches the report compares float and fake-quant on (default 1)",
+        help="calibration batches the report compares float and fake-quant on (default 1; all of them "
+        "with --labels)",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars and no summary table")
     images = parser.add_argument_group("image folders")
@@ -189,7 +189,9 @@ def run(args: argparse.Namespace) -> int:
             force=args.force,
             images=images,
             progress=_progress(show) or _no_progress,
-            report_batches=args.report_batches,
+            report_batches=args.report_batches
+            if args.report_batches is not None
+            else (1 << 30 if labels is not None else 1),
         )
     except PtqError as exc:
         if exc.analysis is not None:
