@@ -9,6 +9,7 @@ every value kept, the search at the end).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,10 +169,8 @@ def calibrate(
     for o in obs:
         for t in o.tensors:
             users.setdefault(t, []).append(o)
-    count = 0
-    for count, batch in enumerate(progress(batches, plan.batch_num, "calibration"), start=1):
-        outputs = dict(zip(wanted, run_batch(sess, wanted, batch, count - 1), strict=True)) if wanted else {}
-        outputs.update({k: v for k, v in batch.items() if k in users})
+
+    def feed(outputs: dict[str, np.ndarray], index: int) -> None:
         for tensor, arrays_users in users.items():
             array = outputs[tensor]
             for o in arrays_users:
@@ -179,15 +178,33 @@ def calibrate(
                     o.update(array)
                 except ValueError:
                     raise PtqError(
-                        f"batch {count}: the input of {', '.join(o.keys)} ('{tensor}') holds NaN or "
+                        f"batch {index}: the input of {', '.join(o.keys)} ('{tensor}') holds NaN or "
                         "infinity; check the calibration data and the model"
                     ) from None
-        del outputs
+
+    # The statistics of one batch (numpy, which releases the GIL) run while onnxruntime computes the
+    # next; at most two batches of activations are alive.
+    count = 0
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        pending: Future[None] | None = None
+        for count, batch in enumerate(progress(batches, plan.batch_num, "calibration"), start=1):
+            outputs = (
+                dict(zip(wanted, run_batch(sess, wanted, batch, count - 1), strict=True)) if wanted else {}
+            )
+            outputs.update({k: v for k, v in batch.items() if k in users})
+            if pending is not None:
+                pending.result()
+            pending = worker.submit(feed, outputs, count)
+            del outputs
+        if pending is not None:
+            pending.result()
     if count == 0:
         raise PtqError("the calibration data gave no batch")
+    # the searches are independent: two at a time (numpy releases the GIL in them too)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        found = list(progress(pool.map(lambda o: o.stream.result(), obs), len(obs), "search"))
     results: dict[str, ActQuant] = {}
-    for o in progress(obs, len(obs), "search"):
-        result = o.stream.result()
+    for o, result in zip(obs, found, strict=True):
         for key in o.keys:
             results[key] = result
     return Calibration(results, count)
