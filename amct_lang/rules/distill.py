@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from ..diagnostics import Diagnostic, Fix, Related, Severity
 from ..document import Entry
 from ..vocab import TORCH_GROUP_ONLY, TORCH_NO_PER_CHANNEL, TORCH_QUANTIZABLE
+from . import retrain
 from .catalog import REGISTRY, rule
 from .context import RuleContext, View, remove_entries, replace_string, replace_value
+from .values import amct_float
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 DST = ("distill",)
@@ -167,16 +169,19 @@ def mixed_bit_widths(ctx: RuleContext) -> Iterator[Diagnostic]:
                     at.start, at.end, related=related, fixes=(replace_value(at, _type_name(other)),))
 
 
-@rule("DST003", "clip-range", E, dialects=DST)
+@rule("DST003", "clip-range", E, dialects=DST + ("retrain",))
 def clip_range(ctx: RuleContext) -> Iterator[Diagnostic]:
     """`clip_max` is not positive or `clip_min` is not negative.
 
     ## What it does
-    Checks the initial clipping range of ULQ activation quantization.
+    Checks the initial clipping range of ULQ activation quantization (distillation and
+    quantization-aware training), as float32 values: 1e-46 is 0, a value beyond float32's range
+    is infinite.
 
     ## Why is this bad?
     AMCT requires clip_max > 0 and clip_min < 0 ("clip max should be larger than 0", "clip min
-    should be less than 0"), also when `fixed_min` is true.
+    should be less than 0"), also when `fixed_min` is true; an infinite bound makes the
+    quantization scale infinite ("Param scale has invalid value inf").
 
     ## Example
     ```
@@ -188,17 +193,21 @@ def clip_range(ctx: RuleContext) -> Iterator[Diagnostic]:
     clip_max_min { clip_max: 6.0 clip_min: -6.0 }
     ```
     """
-    for block in _blocks(ctx):
+    for block in _blocks(ctx) if ctx.dialect == "distill" else retrain.blocks(ctx):
         ulq = block.ulq()
         clip = ulq.sub("clip_max_min") if ulq is not None else None
         if clip is None:
             continue
         high, low = clip.entry("clip_max"), clip.entry("clip_min")
-        if high is not None and not high.value > 0:
+        for e in (high, low):
+            if e is not None and amct_float(e.value) in (float("inf"), float("-inf")):
+                yield _diag("DST003", f"{e.field.name} must be a finite number (got {ctx.source(e)}): AMCT's "
+                            "quantization scale becomes infinite", e.start, e.end)
+        if high is not None and not amct_float(high.value) > 0:
             fixes = (replace_value(high, ctx.source(high).lstrip("-")),) if high.value < 0 else ()
             yield _diag("DST003", f"clip_max must be greater than 0 (got {ctx.source(high)}); write e.g. "
                         "clip_max: 6.0", high.start, high.end, fixes=fixes)
-        if low is not None and not low.value < 0:
+        if low is not None and not amct_float(low.value) < 0:
             fixes = (replace_value(low, "-" + ctx.source(low).lstrip("+")),) if low.value > 0 else ()
             yield _diag("DST003", f"clip_min must be less than 0 (got {ctx.source(low)}); write e.g. "
                         "clip_min: -6.0", low.start, low.end, fixes=fixes)

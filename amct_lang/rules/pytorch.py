@@ -1,4 +1,4 @@
-"""MOD008-MOD012 and MOD020: a calibration-pytorch config against the PyTorch model it is for (`--model m.pt`).
+"""MOD008-MOD012, MOD020: a calibration-pytorch config against its PyTorch model (`--model m.pt`).
 
 Layer names are module names from `named_modules()` (the root module is ""), types are class names.
 AMCT PyTorch builds a config for every module of a quantizable type, skipped ones included, from

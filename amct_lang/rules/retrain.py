@@ -15,7 +15,6 @@ from ..document import BoundMessage, Entry
 from ..schema import amct_pytorch as pt
 from .catalog import REGISTRY, rule
 from .context import RuleContext, View, replace_value
-from .values import amct_float
 
 E = Severity.ERROR
 RETRAIN = ("retrain",)
@@ -163,44 +162,6 @@ def activation_weight_types(ctx: RuleContext) -> Iterator[Diagnostic]:
         yield _diag("RET002", f"INT{act} activations with INT{wts} weights{_where(block)}: AMCT trains only "
                     "INT8/INT8, INT16/INT8 and INT8/INT4 (activations/weights); write the weights' "
                     "dst_type: INT8", at)
-
-
-@rule("RET003", "clip-range", E, dialects=RETRAIN)
-def clip_range(ctx: RuleContext) -> Iterator[Diagnostic]:
-    """`clip_max_min` with `clip_max` not above 0 or `clip_min` not below 0.
-
-    ## What it does
-    Checks the initial clipping range of ULQ activation quantization, as float32 values (1e-46 is 0);
-    an infinite bound (also a value beyond float32's range) is an error too.
-
-    ## Why is this bad?
-    AMCT rejects the config ("clip max should be larger than 0", "clip min should be less than 0").
-
-    ## Example
-    ```
-    retrain_data_quant_config { ulq_quantize { clip_max_min { clip_max: 0 clip_min: -6 } } }
-    ```
-
-    ## Use instead
-    ```
-    retrain_data_quant_config { ulq_quantize { clip_max_min { clip_max: 6 clip_min: -6 } } }
-    ```
-    """
-    for block in blocks(ctx):
-        ulq = block.ulq()
-        clip = ulq.sub("clip_max_min") if ulq is not None else None
-        if clip is None:
-            continue
-        high, low = clip.entry("clip_max"), clip.entry("clip_min")
-        for e in (high, low):
-            if e is not None and amct_float(e.value) in (float("inf"), float("-inf")):
-                yield _diag("RET003", f"{e.field.name} must be a finite number (got {ctx.source(e)})"
-                            f"{_where(block)}: AMCT's quantization scale becomes infinite", e)
-        if high is not None and not amct_float(high.value) > 0:
-            yield _diag("RET003", f"clip_max must be greater than 0 (got "
-                                  f"{ctx.source(high)}){_where(block)}", high)
-        if low is not None and not amct_float(low.value) < 0:
-            yield _diag("RET003", f"clip_min must be less than 0 (got {ctx.source(low)}){_where(block)}", low)
 
 
 @rule("RET004", "duplicate-override", E, dialects=RETRAIN)
