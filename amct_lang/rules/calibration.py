@@ -330,7 +330,9 @@ def percentile_range(ctx: RuleContext) -> Iterator[Diagnostic]:
     ## What it does
     Checks the percentile positions of IFMR, which are fractions: 0.999999 means the
     99.9999th percentile. Values are compared as AMCT compares them: the float32 value, exactly,
-    so `1.00000001` is 1.0 (accepted) and `0.50000001` is 0.5 (rejected).
+    so `1.00000001` is 1.0 (accepted) and `0.50000001` is 0.5 (rejected). With a PyTorch model,
+    blocks no module takes are not checked (AMCT checks per module); without one every block is,
+    a deliberate difference (see CAL021). The same holds for CAL008 and CAL009.
 
     ## Why is this bad?
     AMCT accepts only values above 0.5 and up to 1.0. A percentage (`99.9999`) is a common slip.
