@@ -130,3 +130,27 @@ def test_learning_rate_groups() -> None:
     assert id(student.conv1.weight) in ids[1e-3] and id(student.fc.bias) in ids[1e-3]
     # ARQ's scale follows the weight: not a parameter
     assert all(id(student.conv1.weight_quant.scale) not in s for s in ids.values())
+
+
+def test_export_of_mixed_layers_runs_like_the_student(tmp_path: object) -> None:
+    """Skipped, INT8 per-channel, INT4 per-tensor and ULQ-weight layers in one QDQ model: onnxruntime
+    computes what the student computes."""
+    ort = pytest.importorskip("onnxruntime")
+    from pathlib import Path
+
+    from amct_lang.executor.distill.api import distill
+
+    torch.manual_seed(0)
+    model = Net().eval()
+    prefix = str(Path(str(tmp_path)) / "net")
+    result = distill(CONFIG, model, torch.cat(DATA), prefix, batch_size=6, epochs=2)
+    session = ort.InferenceSession(prefix + "_fake_quant_model.onnx", providers=["CPUExecutionProvider"])
+    x = torch.cat(DATA)
+    got = session.run(None, {"input": x.numpy()})[0]
+    with torch.no_grad():
+        expected = result.student(x).numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    report = result.report["layers"]
+    assert set(report) == {"conv1", "conv3", "fc"}
+    assert report["fc"]["weight_algo"] == "ulq_distill" and len(report["fc"]["scale_w"]) == 1
+    assert len(report["conv1"]["scale_w"]) == 4 and len(report["conv3"]["scale_w"]) == 1
