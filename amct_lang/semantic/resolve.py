@@ -294,7 +294,10 @@ class Blocks:
                     return Choice(None, Source(K.DEFAULT, detail="no common_config"), None)
                 return Choice(None, Source(K.COMMON, None, common.start, common.end), common)
             assert source is not None
-            return Choice(None, source, View([entry.value], anchor=entry).sub("calibration_config"))
+            # the override's calibration_config blocks (not in a oneof: all of them merge)
+            configs = [x for x in entry.value.entries if x.field.name == "calibration_config"]
+            view = View([x.value for x in configs], anchor=configs[-1]) if configs else None
+            return Choice(None, source, view)
         if entry is None or source is None:
             data, weight = self.global_data, self.global_weight
             return Choice(None, Source(K.GLOBAL, detail=f"{D_DATA}, {D_WEIGHT}"), None, data, weight,
