@@ -120,8 +120,23 @@ def _extension_name(children: list[Any]) -> Token:
     parts = _flatten(children)
     first, last = parts[0], parts[-1]
     text = "[" + "".join(t.text for t in parts[1:-1]) + "]"
-    # missing only when the name itself is: a missing ']' still leaves a name to check
-    return Token("EXTENSION", text, first.start, last.end, all(t.missing for t in parts[1:-1]))
+    # missing when the name itself is, or when it was put together across a syntax error (its
+    # '[' is then marked missing): a missing ']' alone still leaves a name to check
+    return Token("EXTENSION", text, first.start, last.end,
+                 first.missing or all(t.missing for t in parts[1:-1]))
+
+
+def _drop_broken_extension_name(values: list[Any]) -> None:
+    """A syntax error inside `[ext.name ...`: whatever recovery makes of the name is not the
+    name the user wrote, so later stages must not report it (text_format stops at the error)."""
+    k = len(values) - 1
+    while k >= 0 and type(values[k]) is Token and values[k].kind in _EXTENSION_PARTS:
+        k -= 1
+    if k < 0 or type(values[k]) is not Token or values[k].kind != "LSQB":
+        return
+    before = values[k - 1] if k else None
+    if before is None or type(before) is not Token or before.kind in ("LBRACE", "LESSTHAN"):
+        values[k].missing = True
 
 
 def _scalar(children: list[Any]) -> Scalar:
@@ -213,6 +228,7 @@ class _Parser:
         # is open too, and the old single report stands)
         self.unclosed: list[Token] | None = None
         self._good: list[int] | None = None  # see _next_good
+        self.end_reached = False  # the parse reached the end of the text with an error
         self.toks = self._lex()
         if closers:
             self.toks = _with_closers(self.toks, closers)
@@ -467,7 +483,7 @@ class _Parser:
         if pending is not None:  # an inserted token did not fit after all: drop it
             return None, i
         kind, start, end = toks[i]
-        if kind == "$END" and self._closed_at_end(stack, values):
+        if kind == "$END" and self._closed_at_end(stack, values, start, end, toks[i - 1][2] if i else None):
             return None, i
         if kind != "$END":
             self.recoveries += 1
@@ -482,6 +498,7 @@ class _Parser:
                 self.quiet = _QUIET
                 return self._complete(stack, values), last
         self._report(stack, values, kind, start, end, toks[i - 1][2] if i else None)
+        _drop_broken_extension_name(values)
         expected = sorted((k for k in self._expected(stack) if k in _REPAIR_ORDER),
                           key=_REPAIR_ORDER.__getitem__)
         if kind == "BAD":
@@ -537,20 +554,25 @@ class _Parser:
                         return None, i
             i += 1
 
-    def _closed_at_end(self, stack: list[int], values: list[Any]) -> bool:
-        """At the end of the text: note the blocks left open (parse() reports each), and close
-        them here, one step per level rather than one full recovery per level, which deep
-        nesting makes slow. Whether any was closed."""
-        if self.unclosed is None:
+    def _closed_at_end(self, stack: list[int], values: list[Any], start: int, end: int,
+                       prev_end: int | None) -> bool:
+        """At the end of the text: note the blocks left open (parse() reports each; with a list
+        open too, the innermost bracket is reported here), and close them, one step per level
+        rather than one full recovery per level, which deep nesting makes slow. Whether any
+        was closed."""
+        if not self.end_reached:  # the first time only: a scan of the whole stack
+            self.end_reached = True
             self.unclosed = _open_blocks(values)
-        return bool(self.unclosed) and self._close_blocks(stack, values)
+            if not self.unclosed:
+                self._report(stack, values, "$END", start, end, prev_end)
+        return self._close_blocks(stack, values)
 
     def _close_blocks(self, stack: list[int], values: list[Any]) -> bool:
         """Feed '}' or '>' while the parse takes one and cannot end yet; whether any was fed."""
         n = len(self.text)
         fed = False
         while True:  # at the top level neither is taken: no block is open there
-            for closer in ("RBRACE", "MORETHAN"):
+            for closer in ("RBRACE", "MORETHAN", "RSQB"):
                 if self._simulate(stack, [closer]) == 1:
                     self._feed(stack, values, Token(closer, "", n, n, missing=True))
                     fed = True
