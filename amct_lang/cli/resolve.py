@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from ..schema.dialects import DIALECTS
+from ..schema.dialects import CALIBRATION_DIALECTS, DIALECTS
 from . import modelopt
 from .inputs import InputError, read_source
 
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     analysis = analyze(source.text, args.dialect, model=model)
     dialect = analysis.dialect.name
-    if dialect not in ("calibration", "calibration-onnx", "distill"):
+    if dialect not in (*CALIBRATION_DIALECTS, "distill"):
         print(f"amct-lang: {source.path} is read as a {dialect} config; resolve shows the layers of "
               "calibration and distillation configs (--dialect chooses)", file=sys.stderr)
         return 2

@@ -118,17 +118,21 @@ def _at(block: Source, entry: Entry | None) -> Source:
 
 _NOT_SET = Source(K.DEFAULT, detail="not set")
 _UNSET = Source(K.DEFAULT, detail="unset")
-_PLANS: dict[tuple[type, int], list[tuple[str, Any, type[Configured] | None]]] = {}
+Plan = list[tuple[str, Any, "type[Configured] | None"]]
+_PLANS: dict[tuple[type, int], tuple[Plan, frozenset[str] | None]] = {}
 
 
-def _plan(cls: type[Configured], descriptor: Any) -> list[tuple[str, Any, type[Configured] | None]]:
-    """(name, field descriptor, typed class of a nested message) of the fields `cls` holds."""
+def _plan(cls: type[Configured], descriptor: Any) -> tuple[Plan, frozenset[str] | None]:
+    """(name, field descriptor, typed class of a nested message) of the fields `cls` holds, and
+    the names the dialect's message has when it lacks some of the class's (None: all)."""
     key = (cls, id(descriptor))
-    plan = _PLANS.get(key)
-    if plan is None:
-        plan = _PLANS[key] = [(fd.name, fd, MESSAGES[fd.message_type.name] if fd.type == _MESSAGE else None)
-                              for fd in descriptor.fields if fd.name in cls.FIELDS]
-    return plan
+    found = _PLANS.get(key)
+    if found is None:
+        plan = [(fd.name, fd, MESSAGES[fd.message_type.name] if fd.type == _MESSAGE else None)
+                for fd in descriptor.fields if fd.name in cls.FIELDS]
+        names = frozenset(name for name, _, _ in plan)
+        found = _PLANS[key] = (plan, None if names == set(cls.FIELDS) else names)
+    return found
 
 
 def build(cls: type[Configured], descriptor: Any, view: View | None, block: Source,
@@ -140,7 +144,8 @@ def build(cls: type[Configured], descriptor: Any, view: View | None, block: Sour
     values: dict[str, Any] = {}
     sources: dict[str, Source] = {}
     given = view.fields if view is not None else {}
-    for name, fd, inner in _plan(cls, descriptor):
+    plan, present = _plan(cls, descriptor)
+    for name, fd, inner in plan:
         entry = given.get(name)
         if inner is not None:  # a nested message
             sub = view.sub(name) if view is not None and entry is not None else None
@@ -158,7 +163,7 @@ def build(cls: type[Configured], descriptor: Any, view: View | None, block: Sour
             values[name], sources[name] = special[name]
         elif name in cls._NEEDED:  # a required field left unset (already an error): protobuf's zero
             values[name], sources[name] = typed(fd, fd.default_value), _UNSET
-    return cls(sources=sources, **values)
+    return cls(sources=sources, present=present, **values)
 
 
 def _algorithm(view: View | None, oneof: str, default: str, block: Source) -> tuple[str, Source, View | None]:

@@ -160,6 +160,7 @@ class Configured:
     MESSAGE: ClassVar[str] = ""  # the protobuf message type it stands for
     FIELDS: ClassVar[tuple[str, ...]] = ()
     sources: Mapping[str, Source]
+    present: frozenset[str] | None
 
     def __init_subclass__(cls) -> None:
         own = [n for n, t in cls.__dict__.get("__annotations__", {}).items()
@@ -172,7 +173,8 @@ class Configured:
     _DEFAULTS: ClassVar[dict[str, Any]] = {}
     _NEEDED: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, *, sources: Mapping[str, Source] = _NO_SOURCES, **values: Any) -> None:
+    def __init__(self, *, sources: Mapping[str, Source] = _NO_SOURCES, present: frozenset[str] | None = None,
+                 **values: Any) -> None:
         cls = type(self)
         if not cls._NEEDED <= values.keys() or not values.keys() <= cls._DEFAULTS.keys() | cls._NEEDED:
             unknown = sorted(set(values) - set(cls.FIELDS))
@@ -182,6 +184,8 @@ class Configured:
         state.update(cls._DEFAULTS)
         state.update(values)
         state["sources"] = sources
+        # the fields the dialect's message has (None: all); the others keep AMCT's fixed behaviour
+        state["present"] = present
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
@@ -203,8 +207,12 @@ class Configured:
         return self.sources.get(name, DEFAULT)
 
     def items(self) -> Iterator[tuple[str, Any, Source]]:
-        """(name, value, source) of every field; nested messages flattened as `outer.inner`."""
+        """(name, value, source) of every field the dialect's message has; nested messages
+        flattened as `outer.inner`."""
+        present = self.present
         for name in self.FIELDS:
+            if present is not None and name not in present:
+                continue
             value = getattr(self, name)
             if isinstance(value, Configured):
                 for inner, v, src in value.items():
