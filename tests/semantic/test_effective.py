@@ -190,3 +190,14 @@ def test_resolution_never_raises_on_generated_documents(cnn: ModelIndex) -> None
             only.layer("fc", type_name)
 
     check()
+
+
+def test_calibration_pytorch_resolves_on_a_torch_model(tmp_path: Path) -> None:
+    model = test_model("torch:ResidualNet", tmp_path)
+    text = ('# amct-dialect: calibration-pytorch\nskip_layers: "fc"\n'
+            "common_config { arq_quantize { } ifmr_quantize { search_step: 0.02 } }\n")
+    config = effective_config(analyze(text, model=model))
+    conv = config.layers["conv1"]
+    assert isinstance(conv.weights, ARQ) and conv.weights.channel_wise is True
+    assert "asymmetric" not in [name for name, _, _ in conv.weights.items()]  # not in this dialect's ARQ
+    assert config.layers["fc"].status is LayerStatus.SKIPPED
