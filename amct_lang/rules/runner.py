@@ -1,4 +1,8 @@
-"""Run every rule of the catalog that applies to the dialect (and to the model, if given)."""
+"""Run every rule of the catalog that applies to the dialect (and to the model, if given).
+
+A rule that raises (a bug, never the user's input) is reported as a warning under its own code
+saying its findings are missing: the file keeps every other check, and no traceback reaches the
+user."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from collections.abc import Callable
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, Severity
 from ..document import BoundMessage
 from ..schema import Schema
 from ..syntax.nodes import SyntaxTree
@@ -35,7 +39,12 @@ def run_rules(tree: SyntaxTree, root: BoundMessage, dialect: str, schema: Schema
             continue
         if rule.needs_model and model is None:
             continue
-        found = list(islice(rule.check(ctx), MAX_PER_RULE + 1))  # rules are generators: stop early
+        try:
+            found = list(islice(rule.check(ctx), MAX_PER_RULE + 1))  # rules are generators: stop early
+        except Exception as exc:  # noqa: BLE001 - a bug in one rule must not cost the file its others
+            found = [rule.diagnostic(f"this check failed on the file ({type(exc).__name__}: {exc}), so its "
+                                     "findings are missing; please report this", 0, 0,
+                                     severity=Severity.WARNING)]
         if len(found) > MAX_PER_RULE:
             last = found[MAX_PER_RULE]
             found[MAX_PER_RULE] = rule.diagnostic(

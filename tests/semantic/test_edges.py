@@ -53,6 +53,8 @@ def _config(value: str) -> str:
 @pytest.mark.parametrize(("text", "shown"), EDGES, ids=[t for t, _ in EDGES])
 def test_extreme_floats_resolve_and_print(text: str, shown: str, cnn: ModelIndex) -> None:
     analysis = analyze(_config(text), model=cnn)
+    failed = [d.message for d in analysis.diagnostics if "this check failed" in d.message]
+    assert not failed, failed  # every rule, not only resolution, takes the value
     lc = effective_config(analysis).layers["conv1"]
     act = lc.activation
     assert isinstance(act, IFMR)
@@ -98,6 +100,7 @@ def test_cli_resolve_on_flt_max(cnn: ModelIndex, models: Path, tmp_path: Path) -
     done = subprocess.run([sys.executable, "-m", "amct_lang", "check", str(config), "--model", str(model)],
                           capture_output=True, text=True, timeout=120)
     assert "Traceback" not in done.stderr and done.returncode in (0, 1)
+    assert "this check failed" not in done.stdout, done.stdout
 
 
 def test_nesting_100000_deep_resolves(cnn: ModelIndex) -> None:

@@ -201,3 +201,19 @@ def test_calibration_pytorch_resolves_on_a_torch_model(tmp_path: Path) -> None:
     assert isinstance(conv.weights, ARQ) and conv.weights.channel_wise is True
     assert "asymmetric" not in [name for name, _, _ in conv.weights.items()]  # not in this dialect's ARQ
     assert config.layers["fc"].status is LayerStatus.SKIPPED
+
+
+def test_a_rule_that_raises_costs_only_its_own_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    import amct_lang.rules.runner as runner
+
+    def explode(ctx: object) -> object:
+        raise OverflowError("float too large")
+
+    patched = [r._replace(check=explode) if r.code == "CAL002" else r for r in runner.all_rules()]
+    monkeypatch.setattr(runner, "all_rules", lambda: iter(patched))
+    analysis = analyze('common_config { nuq_quantize { num_steps: 20 } }\n'
+                       'skip_layers: "a"\nskip_layers: "a"\n')
+    codes = {d.code: d for d in analysis.diagnostics}
+    assert "failed on the file (OverflowError" in codes["CAL002"].message
+    assert codes["CAL002"].severity.value == "warning"
+    assert "CAL011" in codes  # the other rules still ran
