@@ -38,7 +38,7 @@ import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from .diagnostics import Diagnostic, Edit
 from .syntax.nodes import Comment, Field, ListValue, Message, Scalar, SyntaxTree, Token
@@ -299,7 +299,8 @@ class _Printer:
         self.line(depth, f"{name}: [")
         self.placed(lst.open.end)
         self.block_start = True
-        for k, item in enumerate(items):
+        item: Scalar | Message
+        for k, item in enumerate(cast("list[Scalar | Message]", items)):
             comma = "," if k < len(items) - 1 else ""
             self.comments_before(item.start, depth + 1)
             self.blank_if_needed(item.start)

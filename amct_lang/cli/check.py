@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ..schema.dialects import DIALECTS
 from . import modelopt
 from .inputs import InputError, read_source
+
+if TYPE_CHECKING:
+    from ..analysis import Analysis
+    from ..model.index import ModelIndex
+    from .report import Output
 
 HELP = "check config files and report problems"
 FORMATS = ["text", "json", "sarif", "github"]
@@ -30,11 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..analysis import Analysis, analyze
-    from .report import Output, as_dict, json_report, summary, text_report
+    from ..analysis import analyze
+    from .report import Output, as_dict, json_report, summary
 
-    select = codes_option("--select", args.select)
-    ignore = codes_option("--ignore", args.ignore)
+    select, ignore = codes_option("--select", args.select), codes_option("--ignore", args.ignore)
     if select is None or ignore is None:
         return 2
     status = 0
@@ -67,8 +72,7 @@ def run(args: argparse.Namespace) -> int:
                                             out.stream if args.format == "text" else sys.stderr)
             if failed:
                 status = 2
-        if model is not None and (problem := modelopt.mismatch(source.path, analysis.dialect.name, model)):
-            print(f"amct-lang: {problem}", file=sys.stderr)
+        if _model_mismatch(model, source.path, analysis):
             status = 2
         if analysis.has_errors and status == 0:
             status = 1
@@ -76,15 +80,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"{source.path}: checked as {analysis.dialect.name}: {analysis.dialect.reason}",
                   file=sys.stderr)
         checked.append((source.path, analysis))
-        if args.format == "json":
-            items.extend(as_dict(source.path, analysis, d) for d in analysis.diagnostics)
-        elif args.format == "github":
-            if analysis.diagnostics:
-                from .github import github_report
-
-                out.print(github_report(source.path, analysis))
-        elif args.format == "text" and analysis.diagnostics:
-            out.print(text_report(source.path, analysis, color=out.isatty()))
+        items.extend(as_dict(source.path, analysis, d) for d in analysis.diagnostics if args.format == "json")
+        _print_findings(args.format, out, source.path, analysis)
     if args.format == "json":
         out.print(json_report(items))
     elif args.format == "sarif":
@@ -95,6 +92,28 @@ def run(args: argparse.Namespace) -> int:
         out.print(summary(len(checked), (analysis for _, analysis in checked)))
     out.flush()
     return status
+
+
+def _model_mismatch(model: ModelIndex | None, path: str, analysis: Analysis) -> bool:
+    """Whether --model names a model of another kind than the file's dialect (said on stderr)."""
+    problem = model is not None and modelopt.mismatch(path, analysis.dialect.name, model)
+    if problem:
+        print(f"amct-lang: {problem}", file=sys.stderr)
+    return bool(problem)
+
+
+def _print_findings(fmt: str, out: Output, path: str, analysis: Analysis) -> None:
+    """The findings of one file, in the text or GitHub format (JSON and SARIF come at the end)."""
+    if not analysis.diagnostics:
+        return
+    if fmt == "github":
+        from .github import github_report
+
+        out.print(github_report(path, analysis))
+    elif fmt == "text":
+        from .report import text_report
+
+        out.print(text_report(path, analysis, color=out.isatty()))
 
 
 def codes_option(option: str, value: str) -> list[str] | None:

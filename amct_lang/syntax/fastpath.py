@@ -8,7 +8,7 @@ recovery. tests/syntax/test_properties.py checks that both agree on generated do
 
 from __future__ import annotations
 
-from .nodes import Field, ListValue, Message, Scalar, Token
+from .nodes import Field, ListValue, Message, Scalar, Token, Value
 
 _CLOSE = {"LBRACE": "RBRACE", "LESSTHAN": "MORETHAN"}
 _VALUE_KINDS = ("IDENT", "NUMBER", "STRING")
@@ -27,38 +27,47 @@ MAX_DEPTH = 100
 
 def read(text: str, toks: list[tuple[str, int, int]]) -> list[Field]:
     """Fields of a document whose tokens are `toks` (ending with $END); Bail if not valid."""
-    pos = 0
-    depth = 0
+    return _Reader(text, toks).field_list(0, "$END")[0]
 
-    def tok(i: int) -> Token:
-        kind, s, e = toks[i]
-        return Token(kind, text[s:e], s, e)
 
-    def scalar(i: int) -> tuple[Scalar, int]:
+class _Reader:
+    """One pass over the tokens; each method reads one construct from toks[i] and returns it
+    with the index after it."""
+
+    def __init__(self, text: str, toks: list[tuple[str, int, int]]) -> None:
+        self.text = text
+        self.toks = toks
+        self.depth = 0
+
+    def tok(self, i: int) -> Token:
+        kind, s, e = self.toks[i]
+        return Token(kind, self.text[s:e], s, e)
+
+    def scalar(self, i: int) -> tuple[Scalar, int]:
+        toks = self.toks
         kind = toks[i][0]
         if kind == "STRING":
-            parts = [tok(i)]
+            parts = [self.tok(i)]
             i += 1
             while toks[i][0] == "STRING":
-                parts.append(tok(i))
+                parts.append(self.tok(i))
                 i += 1
             return Scalar(parts), i
         if kind == "NUMBER" or kind == "IDENT":
-            return Scalar([tok(i)]), i + 1
+            return Scalar([self.tok(i)]), i + 1
         raise Bail
 
-    def message(i: int) -> tuple[Message, int]:
-        nonlocal depth
-        depth += 1
-        if depth > MAX_DEPTH:
+    def message(self, i: int) -> tuple[Message, int]:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
             raise Bail
-        open_ = tok(i)
-        close_kind = _CLOSE[open_.kind]
-        fields, i = field_list(i + 1, close_kind)
-        depth -= 1
-        return Message(open_, fields, tok(i)), i + 1
+        open_ = self.tok(i)
+        fields, i = self.field_list(i + 1, _CLOSE[open_.kind])
+        self.depth -= 1
+        return Message(open_, fields, self.tok(i)), i + 1
 
-    def field_list(i: int, close_kind: str) -> tuple[list[Field], int]:
+    def field_list(self, i: int, close_kind: str) -> tuple[list[Field], int]:
+        toks = self.toks
         fields: list[Field] = []
         append = fields.append
         while True:
@@ -66,65 +75,63 @@ def read(text: str, toks: list[tuple[str, int, int]]) -> list[Field]:
             if kind == close_kind:
                 return fields, i
             if kind == "IDENT":
-                name = tok(i)
+                name = self.tok(i)
                 i += 1
             elif kind == "LSQB":
-                name, i = extension_name(i)
+                name, i = self.extension_name(i)
             else:
                 raise Bail
-            kind = toks[i][0]
             colon = None
-            if kind == "COLON":
-                colon = tok(i)
+            if toks[i][0] == "COLON":
+                colon = self.tok(i)
                 i += 1
-                kind = toks[i][0]
-                if kind in _VALUE_KINDS:
-                    value, i = scalar(i)
-                elif kind == "LSQB":
-                    value, i = list_value(i)
-                elif kind in _CLOSE:
-                    value, i = message(i)
-                else:
-                    raise Bail
-            elif kind in _CLOSE:
-                value, i = message(i)
-            elif kind == "LSQB":  # `name [{...}]`: only a list of messages may omit the colon
-                value, i = list_value(i, messages_only=True)
-            else:
-                raise Bail
+            value, i = self.value(i, colon is not None)
             sep = None
             kind = toks[i][0]
             if kind == "COMMA" or kind == "SEMICOLON":
-                sep = tok(i)
+                sep = self.tok(i)
                 i += 1
             append(Field(name, colon, value, sep))
 
-    def list_value(i: int, messages_only: bool = False) -> tuple[ListValue, int]:
-        open_ = tok(i)
+    def value(self, i: int, after_colon: bool) -> tuple[Value, int]:
+        kind = self.toks[i][0]
+        if kind in _CLOSE:
+            return self.message(i)
+        if kind == "LSQB":  # `name [{...}]`: only a list of messages may omit the colon
+            return self.list_value(i, messages_only=not after_colon)
+        if after_colon and kind in _VALUE_KINDS:
+            return self.scalar(i)
+        raise Bail
+
+    def list_value(self, i: int, messages_only: bool = False) -> tuple[ListValue, int]:
+        toks = self.toks
+        open_ = self.tok(i)
         i += 1
-        items: list = []  # type: ignore[type-arg]
+        items: list[Scalar | Message] = []
         kind = toks[i][0]
         if kind == "RSQB":
-            return ListValue(open_, items, tok(i)), i + 1
+            return ListValue(open_, items, self.tok(i)), i + 1  # type: ignore[arg-type]
         messages = kind in _CLOSE
         if messages_only and not messages:
             raise Bail
         while True:
+            item: Scalar | Message
             if messages:
                 if toks[i][0] not in _CLOSE:
                     raise Bail
-                item, i = message(i)
+                item, i = self.message(i)
             else:
-                item, i = scalar(i)
+                item, i = self.scalar(i)
             items.append(item)
             kind = toks[i][0]
             if kind == "RSQB":
-                return ListValue(open_, items, tok(i)), i + 1
+                return ListValue(open_, items, self.tok(i)), i + 1  # type: ignore[arg-type]
             if kind != "COMMA":
                 raise Bail
             i += 1
 
-    def extension_name(i: int) -> tuple[Token, int]:
+    def extension_name(self, i: int) -> tuple[Token, int]:
+        toks = self.toks
         start = toks[i][1]
         i += 1
         parts: list[str] = []
@@ -135,17 +142,14 @@ def read(text: str, toks: list[tuple[str, int, int]]) -> list[Field]:
             if expect_ident:
                 if kind != "IDENT":
                     raise Bail
-                parts.append(text[s:e])
+                parts.append(self.text[s:e])
                 expect_ident = False
             elif kind == "DOT" or (kind == "SLASH" and not seen_slash):
                 seen_slash = seen_slash or kind == "SLASH"
-                parts.append(text[s:e])
+                parts.append(self.text[s:e])
                 expect_ident = True
             elif kind == "RSQB":
                 return Token("EXTENSION", "[" + "".join(parts) + "]", start, e), i + 1
             else:
                 raise Bail
             i += 1
-
-    fields, pos = field_list(pos, "$END")
-    return fields

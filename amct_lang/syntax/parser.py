@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..diagnostics import Diagnostic, Severity
-from . import fastpath, unclosed
+from . import fastpath
 from .grammar import Tables, tables
 from .nodes import Comment, Field, ListValue, Message, Scalar, SyntaxTree, Token
 
@@ -244,8 +244,8 @@ class _Parser:
         # surrogateescape); they may sit anywhere, comments and strings included.
         not_utf8 = _SURROGATES.search(text) is not None
         for m in self.t.token_regex.finditer(text):
-            group = m.lastindex
-            kind = group_kinds[group]  # type: ignore[index]
+            group = m.lastindex or 0
+            kind = group_kinds[group]
             start, end = m.span(group)
             if kind == "IDENT" or kind == "NUMBER":
                 append((kind, start, end))
@@ -483,21 +483,14 @@ class _Parser:
         if pending is not None:  # an inserted token did not fit after all: drop it
             return None, i
         kind, start, end = toks[i]
-        if kind == "$END" and self._closed_at_end(stack, values, start, end, toks[i - 1][2] if i else None):
+        prev_end = toks[i - 1][2] if i else None
+        if kind == "$END" and self._closed_at_end(stack, values, start, end, prev_end):
             return None, i
         if kind != "$END":
             self.recoveries += 1
             if self.recoveries > MAX_RECOVERIES:
-                # not a config file worth reading further: stop here, keep what was read
-                last = len(toks) - 1
-                line = self.text.count("\n", 0, start) + 1
-                self.diagnostics.append(Diagnostic(
-                    "SYN000", f"too many syntax errors; the rest of the file (from line {line}) "
-                    "is not checked", start, end, Severity.ERROR))
-                self.stopped = True  # nothing more is reported
-                self.quiet = _QUIET
-                return self._complete(stack, values), last
-        self._report(stack, values, kind, start, end, toks[i - 1][2] if i else None)
+                return self._give_up(stack, values, start, end)
+        self._report(stack, values, kind, start, end, prev_end)
         _drop_broken_extension_name(values)
         expected = sorted((k for k in self._expected(stack) if k in _REPAIR_ORDER),
                           key=_REPAIR_ORDER.__getitem__)
@@ -509,6 +502,27 @@ class _Parser:
                     return Token(missing, "", start, start, missing=True), i + 1
             return None, i + 1
         self.quiet = _QUIET
+        repaired = self._repair(stack, expected, kind, start, i)
+        if repaired is not None:
+            return repaired
+        # 5. at the end of the text: complete every open construct, innermost first
+        if kind == "$END":
+            return self._complete(stack, values), i
+        return self._panic(stack, values, start, i)
+
+    def _give_up(self, stack: list[int], values: list[Any], start: int, end: int) -> tuple[Token | None, int]:
+        """Not a config file worth reading further: stop here, keep what was read."""
+        line = self.text.count("\n", 0, start) + 1
+        self.diagnostics.append(Diagnostic(
+            "SYN000", f"too many syntax errors; the rest of the file (from line {line}) "
+            "is not checked", start, end, Severity.ERROR))
+        self.stopped = True  # nothing more is reported
+        self.quiet = _QUIET
+        return self._complete(stack, values), len(self.toks) - 1
+
+    def _repair(self, stack: list[int], expected: list[str], kind: str, start: int, i: int
+                ) -> tuple[Token | None, int] | None:
+        """The first small repair after which the next tokens parse (None: none does)."""
         ahead = [kind] + self._ahead(i + 1, _LOOKAHEAD - 1)
         # 1. insert one expected token before this one
         for missing in expected:
@@ -528,13 +542,14 @@ class _Parser:
             for second in _PAIR_SECOND.get(missing, ()):
                 if self._simulate(stack, [missing, second] + ahead) == len(ahead) + 2:
                     return Token(missing, "", start, start, missing=True), i
-        # 5. at the end of the text: complete every open construct, innermost first
-        if kind == "$END":
-            return self._complete(stack, values), i
-        # 6. panic: skip tokens until one fits (with the token after it, so that a word inside a
-        #    broken value is not taken for a field name), here or after closing some of the open
-        #    constructs. Nothing already read is dropped: a field name or value before the
-        #    error still reaches the later stages, which may have more to say about it.
+        return None
+
+    def _panic(self, stack: list[int], values: list[Any], start: int, i: int) -> tuple[Token | None, int]:
+        """6. Skip tokens until one fits (with the token after it, so that a word inside a
+        broken value is not taken for a field name), here or after closing some of the open
+        constructs. Nothing already read is dropped: a field name or value before the error
+        still reaches the later stages, which may have more to say about it."""
+        toks = self.toks
         chain = self._completions(stack)
         # what each level's row has an action for: a superset of what it accepts (checked below)
         rows = self.t.states
@@ -584,7 +599,7 @@ class _Parser:
         """States reached by completing open constructs one missing token at a time, with the
         tokens inserted to get there; up to the top level, at most _MAX_COMPLETIONS steps."""
         level = _View(stack, len(stack), ())
-        chain = [(level, [])]
+        chain: list[tuple[_View, list[str]]] = [(level, [])]
         inserted: list[str] = []
         for _ in range(_MAX_COMPLETIONS):
             if self._simulate(level, ["$END"]) == 1:
@@ -660,7 +675,7 @@ def _open_blocks(values: list[Any]) -> list[Token] | None:
         if type(v) is Token and not v.missing:
             if v.kind == "LSQB" and not _in_extension_name(values, v):
                 return None
-            if v.kind in unclosed.CLOSERS:
+            if v.kind == "LBRACE" or v.kind == "LESSTHAN":
                 openers.append(v)
     return openers or None
 
@@ -728,6 +743,8 @@ def parse(text: str) -> tuple[SyntaxTree, list[Diagnostic]]:
 def _close_by_indentation(text: str, parser: _Parser, fields: list[Field]) -> tuple[_Parser, list[Field]]:
     """Report every block left open; when indentation says where some of them end, parse again
     with their closers there, unless that reads worse than the first parse."""
+    from . import unclosed  # only texts with blocks left open need it
+
     assert parser.unclosed is not None
     blocks = unclosed.plan(text, parser.toks, parser.unclosed)
     closers = unclosed.virtual_closers(blocks, len(text))
