@@ -16,7 +16,7 @@ from amct_lang.analysis import analyze
 
 # kind -> text of size n (n is in "units": each kind picks a unit that makes n = 1 take a few ms)
 KINDS: dict[str, Callable[[int], str]] = {
-    "backslash run": lambda n: "skip_layers: '" + "\\" * (4000 * n) + "'\n",
+    "backslash run": lambda n: "skip_layers: '" + "\\" * (40000 * n) + "'\n",
     "stray non-ASCII": lambda n: "中" * (2000 * n) + "\n",
     "stray non-ASCII lines": lambda n: "中文\n" * (1000 * n),
     "unclosed nesting": lambda n: "common_config {" * (1000 * n),

@@ -19,7 +19,10 @@ BOUND = 3.0
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_doubling_the_input_about_doubles_the_time(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("bench_adversarial.KINDS", {kind: KINDS[kind]})
-    small, large = ratios(scale=2, repeat=3)[kind]
-    if large / small >= BOUND:  # a noisy neighbour: measure once more before judging
-        small, large = ratios(scale=2, repeat=5)[kind]
-    assert large / small < BOUND, f"{kind}: {small:.4f}s at n, {large:.4f}s at 2n"
+    seen = []
+    for repeat in (3, 5, 7):  # a noisy neighbour: measure again before judging (quadratic stays >= 4)
+        small, large = ratios(scale=2, repeat=repeat)[kind]
+        seen.append(f"{small:.4f}s at n, {large:.4f}s at 2n")
+        if large / small < BOUND:
+            return
+    pytest.fail(f"{kind}: " + "; ".join(seen))
