@@ -108,8 +108,9 @@ def _print_findings(fmt: str, out: Output, path: str, analysis: Analysis) -> Non
         return
     if fmt == "github":
         from .github import github_report
+        from .report import escaped
 
-        out.print(github_report(path, analysis))
+        out.print(escaped(github_report(path, analysis)))
     elif fmt == "text":
         from .report import text_report
 

@@ -112,7 +112,9 @@ def _count(n: int, noun: str) -> str:
 
 
 def json_report(items: Iterable[dict[str, Any]]) -> str:
-    return json.dumps(list(items), ensure_ascii=False, indent=2)
+    # a lone surrogate can only stand inside a JSON string: there \\udcff is its JSON escape
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(list(items), ensure_ascii=False,
+                                                                         indent=2))
 
 
 class Output:

@@ -220,3 +220,15 @@ def test_the_insert_fix_closes_the_blocks_where_they_were_meant_to_end() -> None
     # at the end of the file there is no other place for the closers: the fix is safe there
     truncated = analyze("common_config {\n  arq_quantize {\n    channel_wise: true\n")
     assert [f.safe for d in truncated.diagnostics for f in d.fixes] == [True, True]
+
+
+def test_a_lone_surrogate_in_json_and_github_output() -> None:
+    from amct_lang.analysis import analyze
+    from amct_lang.cli.github import github_report
+    from amct_lang.cli.report import as_dict, escaped, json_report
+
+    analysis = analyze("a\ud800: 1\nb\udcff: 2\n")
+    report = json_report(as_dict("x.cfg", analysis, d) for d in analysis.diagnostics)
+    report.encode("utf-8")
+    assert [d["message"] for d in json.loads(report)] == [d.message for d in analysis.diagnostics]
+    escaped(github_report("x.cfg", analysis)).encode("utf-8")
