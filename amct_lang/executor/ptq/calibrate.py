@@ -17,7 +17,7 @@ import numpy as np
 
 from ..quant import ActQuant, HfmgStream, IfmrStream
 from .errors import PtqError
-from .graph import Graph
+from .graph import Graph, drop_unused_initializers
 from .plan import ActPlan, Plan
 from .weights import WeightResult
 
@@ -104,7 +104,7 @@ def calibration_proto(fused: Graph, weights: dict[str, WeightResult], extra_outp
         g.initializer.append(numpy_helper.from_array(w.dequantized.astype(np.float32), tensor))
         node.input[1] = tensor
     _add_outputs(proto, extra_outputs)
-    _drop_unused(proto)
+    drop_unused_initializers(proto)
     return proto
 
 
@@ -118,17 +118,6 @@ def _add_outputs(proto: Any, tensors: list[str]) -> None:
             continue
         proto.graph.output.append(helper.make_tensor_value_info(t, TensorProto.FLOAT, None))
         present.add(t)
-
-
-def _drop_unused(proto: Any) -> None:
-    used = {t for n in proto.graph.node for t in n.input}
-    kept = [i for i in proto.graph.initializer if i.name in used]
-    dropped = {i.name for i in proto.graph.initializer} - {i.name for i in kept}
-    del proto.graph.initializer[:]
-    proto.graph.initializer.extend(kept)
-    inputs = [i for i in proto.graph.input if i.name not in dropped]
-    del proto.graph.input[:]
-    proto.graph.input.extend(inputs)
 
 
 def session(proto: Any, threads: int = 0) -> Any:

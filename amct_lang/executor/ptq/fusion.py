@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Graph, index
+from .graph import Graph, drop_unused_initializers, index
 
 
 def fold(
@@ -109,7 +109,7 @@ def fold_batchnorms(graph: Graph, allowed: dict[str, bool]) -> tuple[Graph, list
         kept = [n for n in g.node if id(n) not in remove]
         del g.node[:]
         g.node.extend(kept)
-        _drop_unused_initializers(proto)
+        drop_unused_initializers(proto)
     return index(proto, graph.path), folded
 
 
@@ -120,16 +120,3 @@ def _fresh(base: str, taken: set[str]) -> str:
         name = f"{base}.{i}"
     taken.add(name)
     return name
-
-
-def _drop_unused_initializers(proto: Any) -> None:
-    """Remove initializers nothing reads any more (and their entries among the graph inputs, where
-    old models list them)."""
-    used = {t for n in proto.graph.node for t in n.input} | {o.name for o in proto.graph.output}
-    dropped = {i.name for i in proto.graph.initializer if i.name not in used}
-    kept = [i for i in proto.graph.initializer if i.name not in dropped]
-    del proto.graph.initializer[:]
-    proto.graph.initializer.extend(kept)
-    inputs = [i for i in proto.graph.input if i.name not in dropped]
-    del proto.graph.input[:]
-    proto.graph.input.extend(inputs)

@@ -179,3 +179,16 @@ def index(proto: Any, path: Path | None) -> Graph:
         elif node.op_type == "Identity" and node.input and node.input[0] in graph.arrays:
             graph.arrays[node.output[0]] = graph.arrays[node.input[0]]
     return graph
+
+
+def drop_unused_initializers(proto: Any) -> None:
+    """Remove the initializers no node reads any more, and their entries among the graph inputs
+    (where old models list them)."""
+    used = {t for n in proto.graph.node for t in n.input} | {o.name for o in proto.graph.output}
+    dropped = {i.name for i in proto.graph.initializer if i.name not in used}
+    kept = [i for i in proto.graph.initializer if i.name not in dropped]
+    del proto.graph.initializer[:]
+    proto.graph.initializer.extend(kept)
+    inputs = [i for i in proto.graph.input if i.name not in dropped]
+    del proto.graph.input[:]
+    proto.graph.input.extend(inputs)

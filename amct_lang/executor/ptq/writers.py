@@ -20,7 +20,7 @@ import numpy as np
 
 from ..quant import ActQuant
 from .errors import PtqError
-from .graph import Graph
+from .graph import Graph, drop_unused_initializers
 from .plan import Plan
 from .weights import WeightResult
 
@@ -175,19 +175,8 @@ class _Builder:
             ordered.append(n)
         del self.g.node[:]
         self.g.node.extend(ordered)
-        _drop_unused(self.proto)
+        drop_unused_initializers(self.proto)
         return self.proto
-
-
-def _drop_unused(proto: Any) -> None:
-    used = {t for n in proto.graph.node for t in n.input}
-    dropped = {i.name for i in proto.graph.initializer if i.name not in used}
-    kept = [i for i in proto.graph.initializer if i.name not in dropped]
-    del proto.graph.initializer[:]
-    proto.graph.initializer.extend(kept)
-    inputs = [i for i in proto.graph.input if i.name not in dropped]
-    del proto.graph.input[:]
-    proto.graph.input.extend(inputs)
 
 
 def bias_int32(layer: str, bias: np.ndarray, w: WeightResult, act: ActQuant) -> tuple[np.ndarray, np.ndarray]:
@@ -310,7 +299,7 @@ def ascend_model(
         ordered.extend(after.get(i, []))
     del b.g.node[:]
     b.g.node.extend(ordered)
-    _drop_unused(proto)
+    drop_unused_initializers(proto)
     if not any(o.domain == ASCEND_DOMAIN for o in proto.opset_import):
         proto.opset_import.append(helper.make_opsetid(ASCEND_DOMAIN, 1))
     return proto

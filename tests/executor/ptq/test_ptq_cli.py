@@ -44,13 +44,11 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
     return code, out.out, out.err
 
 
-def test_run_writes_five_files_and_a_valid_record(
-    case: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    model, data, cfg = case
-    prefix = tmp_path / "out" / "net"
-    prefix.parent.mkdir()
-    code, out, err = run_cli(
+def run_on(
+    capsys: pytest.CaptureFixture[str], cfg: Path, model: Path, data: Path, output: Path, *extra: str
+) -> tuple[int, str, str]:
+    """`amct-lang run` on these inputs, batches of 4."""
+    return run_cli(
         capsys,
         str(cfg),
         "--model",
@@ -58,10 +56,20 @@ def test_run_writes_five_files_and_a_valid_record(
         "--data",
         str(data),
         "--output",
-        str(prefix),
+        str(output),
         "--batch-size",
         "4",
+        *extra,
     )
+
+
+def test_run_writes_five_files_and_a_valid_record(
+    case: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model, data, cfg = case
+    prefix = tmp_path / "out" / "net"
+    prefix.parent.mkdir()
+    code, out, err = run_on(capsys, cfg, model, data, prefix)
     assert code == 0, err
     for suffix in SUFFIXES:
         assert Path(str(prefix) + suffix).is_file()
@@ -131,20 +139,7 @@ def test_output_prefix_on_the_model_is_refused(
     # PREFIX_record.txt == the config file itself: an input of the run
     cfg_like = model.parent / "x_record.txt"
     cfg_like.write_text(CFG)
-    code, _, err = run_cli(
-        capsys,
-        str(cfg_like),
-        "--model",
-        str(model),
-        "--data",
-        str(data),
-        "--output",
-        str(model.parent / "x"),
-        "--batch-size",
-        "4",
-        "-q",
-        "--force",
-    )
+    code, _, err = run_on(capsys, cfg_like, model, data, model.parent / "x", "-q", "--force")
     assert code == 2 and "input of this run" in err
     assert digest(model.parent) == {**before, "x_record.txt": digest(model.parent)["x_record.txt"]}
 
@@ -153,18 +148,7 @@ def test_missing_output_folder(
     case: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     model, data, cfg = case
-    code, _, err = run_cli(
-        capsys,
-        str(cfg),
-        "--model",
-        str(model),
-        "--data",
-        str(data),
-        "--output",
-        str(tmp_path / "nowhere" / "net"),
-        "--batch-size",
-        "4",
-    )
+    code, _, err = run_on(capsys, cfg, model, data, tmp_path / "nowhere" / "net")
     assert code == 2 and "does not exist; create it first" in err
     assert not (tmp_path / "nowhere").exists()
 
@@ -245,18 +229,7 @@ def test_bad_models(
     make, expected = BAD_MODELS[kind]
     bad = make(tmp_path)
     before = digest(tmp_path)
-    code, out, err = run_cli(
-        capsys,
-        str(cfg),
-        "--model",
-        str(bad),
-        "--data",
-        str(data),
-        "--output",
-        str(tmp_path / "o"),
-        "--batch-size",
-        "4",
-    )
+    code, out, err = run_on(capsys, cfg, bad, data, tmp_path / "o")
     assert code == 2, (out, err)
     assert expected in err and "nothing was written" in err and "Traceback" not in err
     assert digest(tmp_path) == before
@@ -282,18 +255,7 @@ def test_bad_data(
     data = tmp_path / "bad.npz"
     np.savez(data, **arrays)  # type: ignore[arg-type]
     before = digest(tmp_path)
-    code, _, err = run_cli(
-        capsys,
-        str(cfg),
-        "--model",
-        str(model),
-        "--data",
-        str(data),
-        "--output",
-        str(tmp_path / "o"),
-        "--batch-size",
-        "4",
-    )
+    code, _, err = run_on(capsys, cfg, model, data, tmp_path / "o")
     assert code == 2 and expected in err and "nothing was written" in err, err
     assert digest(tmp_path) == before
 
@@ -304,18 +266,7 @@ def test_pickled_data_is_not_loaded(
     model, _, cfg = case
     data = tmp_path / "pickled.npz"
     np.savez(data, x=np.array([{"a": 1}], dtype=object))
-    code, _, err = run_cli(
-        capsys,
-        str(cfg),
-        "--model",
-        str(model),
-        "--data",
-        str(data),
-        "--output",
-        str(tmp_path / "o"),
-        "--batch-size",
-        "4",
-    )
+    code, _, err = run_on(capsys, cfg, model, data, tmp_path / "o")
     assert code == 2 and "pickled" in err
 
 
@@ -323,18 +274,7 @@ def test_inf_inside_the_model_names_the_layer(tmp_path: Path, capsys: pytest.Cap
     x = np.abs(samples((3, 8, 8)))
     x[0, 0, 0, 0] = 0.0  # log(0) = -inf in the model
     model, data, cfg = write_case(tmp_path / "in", residual_net(log_input=True), {"x": x}, CFG)
-    code, _, err = run_cli(
-        capsys,
-        str(cfg),
-        "--model",
-        str(model),
-        "--data",
-        str(data),
-        "--output",
-        str(tmp_path / "o"),
-        "--batch-size",
-        "4",
-    )
+    code, _, err = run_on(capsys, cfg, model, data, tmp_path / "o")
     assert code == 2 and "the input of conv1" in err and "NaN or infinity" in err
     assert not list(tmp_path.glob("o*"))
 
@@ -359,18 +299,7 @@ def test_config_errors_are_positioned_diagnostics(
     cfg.write_text(text)
     line = next(i for i, t in enumerate(text.splitlines(), 1) if i > 2 or "comon" in t)
     before = digest(tmp_path)
-    code, out, err = run_cli(
-        capsys,
-        str(cfg),
-        "--model",
-        str(model),
-        "--data",
-        str(data),
-        "--output",
-        str(tmp_path / "o"),
-        "--batch-size",
-        "4",
-    )
+    code, out, err = run_on(capsys, cfg, model, data, tmp_path / "o")
     assert code == 1, (out, err)
     assert f"{cfg}:{line}:" in out and f"[{code_prefix}" in out, out
     assert "nothing was written" in err
