@@ -22,7 +22,7 @@ _Bail = Bail  # the former name, still used by tests
 
 # Deeper nesting is left to the LALR driver, whose stack is a list: the recursion here stays
 # far below Python's limit whatever the input.
-MAX_DEPTH = 100
+MAX_DEPTH = 64
 
 
 def read(text: str, toks: list[tuple[str, int, int]]) -> list[Field]:

@@ -731,7 +731,7 @@ def parse(text: str) -> tuple[SyntaxTree, list[Diagnostic]]:
         try:
             fields = fastpath.read(text, parser.toks)
             return SyntaxTree(text, fields, parser.comments), parser.diagnostics
-        except fastpath.Bail:
+        except (fastpath.Bail, RecursionError):  # the caller's own stack may already be deep
             pass
     fields = parser.run()
     if parser.unclosed:

@@ -12,8 +12,9 @@ from textformat_oracle import assert_agree
 CASES = sorted((Path(__file__).parent / "regressions").iterdir())
 # cases that still fail outside the syntax core, with where
 OPEN = {
-    "flt_max.json": "amct_lang/rules/values.py amct_float: OverflowError packing a float rounded up past "
-                    "FLT_MAX",
+    "lone_surrogates.json": "amct_lang/document.py bind_value: SystemError from protobuf's enum lookup "
+                            "(_ByNameMap.get) on a value holding a lone surrogate; ValueError from "
+                            "text_format.ParseInteger",
 }
 
 
@@ -36,7 +37,7 @@ def test_the_cap_never_hides_the_first_error() -> None:
     from amct_lang.analysis import analyze
 
     analysis = analyze(_case("cap_hides_first_error.bin"))
-    first = min(analysis.diagnostics, key=lambda d: d.start)
+    first = min((d for d in analysis.diagnostics if d.code.startswith("SYN")), key=lambda d: d.start)
     assert first.code == "SYN001" and analysis.tree.lines.line_col(first.start)[0] == 0
 
 
