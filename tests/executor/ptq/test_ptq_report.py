@@ -25,8 +25,9 @@ CFG = '# amct-dialect: calibration-onnx\nbatch_num: 2\nskip_layers: "conv3"\n'
 def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:  # type: ignore[type-arg]
     folder = tmp_path_factory.mktemp("report")
     model, data, cfg = write_case(folder / "in", residual_net(), {"x": samples((3, 8, 8))}, CFG)
-    result = quantize(cfg, model, data=data, batch_size=4, output=folder / "net", report_batches=2,
-                      labels=np.arange(8) % 4)
+    result = quantize(
+        cfg, model, data=data, batch_size=4, output=folder / "net", report_batches=2, labels=np.arange(8) % 4
+    )
     report = json.loads((folder / "net_report.json").read_text())
     assert report == json.loads(json.dumps(result.report, default=str))
     return report, (folder / "net_report.html").read_text()
@@ -42,7 +43,9 @@ def test_json_has_every_layer_with_provenance(outputs: tuple[dict, str]) -> None
     assert conv1["config"]["bn_fusion"].startswith("true")
     assert isinstance(conv1["weights"]["sqnr_db"], float) and conv1["weights"]["channels"] == 8
     assert 0.9 < conv1["output_cosine"] <= 1.0 and isinstance(conv1["output_sqnr_db"], float)
-    assert report["summary"]["skipped"] == [{"layer": "conv3", "type": "Conv", "why": "skip_layers[0], line 3"}]
+    assert report["summary"]["skipped"] == [
+        {"layer": "conv3", "type": "Conv", "why": "skip_layers[0], line 3"}
+    ]
     assert report["summary"]["report_batches"] == 2 and len(report["summary"]["weakest_layers"]) == 3
     end = report["end_to_end"][0]
     assert {"cosine", "sqnr_db", "top1_agreement", "accuracy_float", "accuracy_fake_quant"} <= set(end)
@@ -66,8 +69,11 @@ def test_html_renders_in_chromium(outputs: tuple[dict, str], tmp_path: Path) -> 
     page_file.write_text(page_text)
     requests: list[str] = []
     with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
         page = browser.new_page()
         page.on("request", lambda r: requests.append(r.url))
         page.goto(page_file.as_uri())
