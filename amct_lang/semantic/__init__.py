@@ -36,10 +36,11 @@ Using it (executors):
                       # or DistillSettings(batch_num, group_size, data_dump, distill_groups)
     config.tensors    # every tensor_quantize entry: TensorConfig(layer, input_index, activation: IFMR)
 
-Values are as AMCT receives them: float fields are float32 values (IFMR().search_step ==
-float32(0.01)), enums are IntEnum members (`CalibrationDataType.INT8`, `DataType.INT4`), nested
-messages are typed objects. Typed objects are immutable, compare by value, support `match`
-(`case ARQ(channel_wise=True)`) and give `(name, value, source)` triples with `.items()`.
+Values are as AMCT receives them: float fields are float32 values (the default
+`IFMR.search_step == float32(0.01)`), enums are IntEnum members (`CalibrationDataType.INT8`,
+`DataType.INT4`), nested messages are typed objects (`ULQ.init_by_ifmr`: no clip_max_min given).
+Typed objects are immutable, compare by value, support `match` (`case ARQ(channel_wise=True)`) and
+give `(name, value, source)` triples with `.items()` for the fields their dialect's message has.
 
 Without a model, `analysis.semantic.config` (a `ConfigOnly`) answers what a layer of a given name
 and/or type gets (`.layer(name, type)`), which skip entry removes it (`.skip(...)`), and what a
