@@ -152,7 +152,8 @@ def onnx_cfg(case: dict[str, Any]) -> str:
 
 # -- ONNX export ------------------------------------------------------------------------------------
 def export_onnx(model: Any, sample: Any, path: Path) -> None:
-    """Export with BN kept; quantizable nodes renamed to their module names ("/conv1/Conv" -> "conv1")."""
+    """Export with BN kept; quantizable nodes renamed to their module names ("/conv1/Conv" -> "conv1",
+    "/features/features.1/conv/conv.0/conv.0.0/Conv" -> "features.1.conv.0.0")."""
     import onnx
     import torch
 
@@ -174,9 +175,23 @@ def export_onnx(model: Any, sample: Any, path: Path) -> None:
     for node in proto.graph.node:
         parts = node.name.strip("/").split("/")
         if node.op_type in ("Conv", "Gemm", "AveragePool", "MatMul", "ConvTranspose") and len(parts) >= 2:
-            node.name = parts[-2]
+            node.name = module_name(parts[:-1])
     onnx.checker.check_model(proto)
     onnx.save(proto, str(path))
+
+
+def module_name(scopes: list[str]) -> str:
+    """The torch module name from the exporter's scope path: ["features", "features.1", "conv",
+    "conv.0", "conv.0.0"] -> "features.1.conv.0.0" (a scope that extends the previous one names a
+    child of a Sequential)."""
+    full, previous = "", ""
+    for scope in scopes:
+        if previous and scope.startswith(previous + "."):
+            full += scope[len(previous):]
+        else:
+            full = f"{full}.{scope}" if full else scope
+        previous = scope
+    return full
 
 
 # -- AMCT -------------------------------------------------------------------------------------------
@@ -252,6 +267,86 @@ def compare(expected: dict[str, Any], got: dict[str, Any]) -> list[str]:
     return problems
 
 
+def mobilenet_child(args: tuple[str, int]) -> dict[str, Any] | str:
+    """AMCT's record for torchvision's MobileNetV2 on `crops` benchmark crops (batches of 4)."""
+    scratch, crops = args
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import mobilenet_v2
+
+    work = Path(scratch) / "mobilenet"
+    work.mkdir(parents=True, exist_ok=True)
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
+    try:
+        import torch
+
+        from amct_lang.executor.record import read_record
+
+        amct = sys.modules["amct_pytorch.classic.graph_based.amct_pytorch"]
+        model = mobilenet_v2.pretrained()
+        data = torch.from_numpy(mobilenet_v2.crops(crops, seed=0))
+        cfg = work / "amct.cfg"
+        cfg.write_text(f"batch_num: {crops // BATCH}\n", encoding="utf-8")
+        config = str(work / "config.json")
+        amct.create_quant_config(config, model, data[:BATCH], config_defination=str(cfg))
+        record = str(work / "record.txt")
+        calibration = amct.quantize_model(config, str(work / "modified.onnx"), record, model, data[:BATCH])
+        with torch.no_grad():
+            for i in range(crops // BATCH):
+                calibration(data[i * BATCH : (i + 1) * BATCH])
+        records = read_record(Path(record).read_text(encoding="utf-8"))
+        return {
+            k: {
+                "scale_d": r.scale_d,
+                "offset_d": r.offset_d,
+                "scale_w": list(r.scale_w),
+                "offset_w": list(r.offset_w),
+            }
+            for k, r in records.items()
+        }
+    except Exception as exc:  # noqa: BLE001
+        return f"{type(exc).__name__}: {exc}"
+
+
+def compare_mobilenet(record: dict[str, Any], crops: int, scratch: Path) -> int:
+    """amct-lang run --exact on the ONNX export of the same model and crops, against AMCT's record."""
+    import numpy as np
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import mobilenet_v2
+
+    from amct_lang.executor.ptq import quantize
+
+    model = mobilenet_v2.pretrained()
+    x = mobilenet_v2.crops(crops, seed=0)
+    import torch
+
+    path = scratch / "mobilenet_v2.onnx"
+    export_onnx(model, torch.from_numpy(x[:BATCH]), path)
+    ours = quantize(
+        f"# amct-dialect: calibration-onnx\nbatch_num: {crops // BATCH}\n",
+        path,
+        [{"input": x[i * BATCH : (i + 1) * BATCH]} for i in range(crops // BATCH)],
+        exact=True,
+    ).record
+    worst_d = worst_w = 0.0
+    same_offsets = 0
+    for key, want in record.items():
+        got = ours[key]
+        worst_d = max(worst_d, abs(got.scale_d / want["scale_d"] - 1))
+        worst_w = max(worst_w, float(np.max(np.abs(np.array(got.scale_w) / np.array(want["scale_w"]) - 1))))
+        same_offsets += got.offset_d == want["offset_d"] and list(got.offset_w) == want["offset_w"]
+    print(
+        f"mobilenet_v2 ({crops} crops): {len(record)} layers, {same_offsets} with every offset equal, "
+        f"largest relative difference scale_d {worst_d:.2g}, scale_w {worst_w:.2g}; keys equal: "
+        f"{set(record) == set(ours)}"
+    )
+    return (
+        0 if set(record) == set(ours) and same_offsets == len(record) and max(worst_d, worst_w) <= 1e-5 else 1
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     from amct_verdicts import bring_up, compile_protos, work_tree
 
@@ -259,6 +354,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--amct", type=Path, required=True, help="a copy of github.com/hicann/amct")
     parser.add_argument("--write", action="store_true", help="rebuild the fixtures and record AMCT anew")
     parser.add_argument("--only", action="append", default=[], help="a case name (repeatable)")
+    parser.add_argument(
+        "--mobilenet",
+        type=int,
+        metavar="CROPS",
+        help="instead: MobileNetV2 with its ImageNet "
+        "weights (benchmarks/mobilenet_v2.py) on CROPS crops, --exact against AMCT",
+    )
     args = parser.parse_args(argv)
     names = args.only or list(CASES)
     with tempfile.TemporaryDirectory() as scratch_dir:
@@ -268,6 +370,13 @@ def main(argv: list[str] | None = None) -> int:
         compile_protos(src, generated)
         bring_up(src, generated)
         context = multiprocessing.get_context("fork")
+        if args.mobilenet:
+            with context.Pool(1, maxtasksperchild=1) as pool:
+                found = pool.map(mobilenet_child, [(str(scratch / "runs"), args.mobilenet)])[0]
+            if isinstance(found, str):
+                print(f"mobilenet_v2: AMCT failed: {found}")
+                return 1
+            return compare_mobilenet(found, args.mobilenet, scratch)
         with context.Pool(1, maxtasksperchild=1) as pool:
             results = pool.map(_child, [(n, str(scratch / "runs")) for n in names])
     status = 0
