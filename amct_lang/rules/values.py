@@ -46,8 +46,11 @@ def amct_float(value: float) -> float:
         return single  # type: ignore[no-any-return]
     for digits in range(1, 10):
         text = f"{single:.{digits}g}"
-        if struct.unpack("<f", struct.pack("<f", float(text)))[0] == single:
-            return float(text)
+        try:
+            if struct.unpack("<f", struct.pack("<f", float(text)))[0] == single:
+                return float(text)
+        except OverflowError:  # near FLT_MAX a short text rounds past float32's range
+            continue
     return single  # type: ignore[no-any-return]  # 9 significant digits always round-trip
 
 
