@@ -65,8 +65,8 @@ def bool_choices(start: int, end: int, written: str) -> tuple[Fix, ...]:
 def _valid_bare(fd: Any, text: str) -> bool:
     from google.protobuf import text_format
 
-    if not text or text.strip() != text:
-        return False
+    if not text or text.strip() != text or not text.isascii():
+        return False  # every bare bool, number and enum name is ASCII (and protobuf fails on surrogates)
     try:
         if fd.type == _BOOL:
             text_format.ParseBool(text)

@@ -110,10 +110,10 @@ def _string_value(token: str) -> str:
     body = token[1:-1] if len(token) >= 2 and token[-1] == token[0] else token[1:]
     if "\\" not in body:
         return body
-    from google.protobuf import text_encoding
+    from ..syntax.strings import c_unescape  # CUnescape's bytes in linear time
 
     try:
-        return text_encoding.CUnescape(body).decode("utf-8", "replace")
+        return c_unescape(body).decode("utf-8", "replace")
     except Exception:  # noqa: BLE001 - a bad escape is reported as a diagnostic; show it raw
         return body
 

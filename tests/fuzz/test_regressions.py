@@ -11,11 +11,7 @@ from textformat_oracle import assert_agree
 
 CASES = sorted((Path(__file__).parent / "regressions").iterdir())
 # cases that still fail outside the syntax core, with where
-OPEN = {
-    "lone_surrogates.json": "amct_lang/document.py bind_value: SystemError from protobuf's enum lookup "
-                            "(_ByNameMap.get) on a value holding a lone surrogate; ValueError from "
-                            "text_format.ParseInteger",
-}
+OPEN: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xfail(reason=OPEN[p.name], strict=False))
