@@ -87,8 +87,8 @@ def test_short_text_reads_back_as_the_same_float32(value: float) -> None:
 
 def test_cli_resolve_on_flt_max(cnn: ModelIndex, models: Path, tmp_path: Path) -> None:
     config = tmp_path / "big.cfg"
-    config.write_text("common_config { ifmr_quantize { search_range_end: 3.4028235e38 search_step: 1e38 } }\n",
-                      encoding="utf-8")
+    text = "common_config { ifmr_quantize { search_range_end: 3.4028235e38 search_step: 1e38 } }\n"
+    config.write_text(text, encoding="utf-8")
     model = model_file("small_cnn", models)
     for fmt in ("table", "json"):
         command = [sys.executable, "-m", "amct_lang", "resolve", str(config), "--model", str(model),
