@@ -327,9 +327,9 @@ async def test_a_slow_document_does_not_delay_another(fresh: LanguageClient) -> 
     loop = asyncio.get_running_loop()
     before = len(fresh.published)  # type: ignore[attr-defined]
     opened = loop.time()
-    slow = open_doc(fresh, "".join(  # 32k lines: an analysis of a second or more
+    slow = open_doc(fresh, "".join(  # 96k lines: an analysis of a second or more, even on a fast machine
         f'override_layer_configs {{\n  layer_name: "conv{i}"\n'
-        "  calibration_config { arq_quantize { channel_wise: true } }\n}\n" for i in range(8000)))
+        "  calibration_config { arq_quantize { channel_wise: true } }\n}\n" for i in range(24000)))
     await asyncio.sleep(0.05)
     during = await _hover_time(fresh, small)
     hovered = loop.time()
